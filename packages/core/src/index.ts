@@ -12,3 +12,4 @@ export * from "./model-spec.ts";
 export * from "./random.ts";
 export * from "./tensor-ops.ts";
 export * from "./losses.ts";
+export * from "./errors.ts";
