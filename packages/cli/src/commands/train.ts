@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { parseModelKind, parsePositiveInt, parsePositiveNumber, UserError } from "@siren-onnx/core";
+import { formatSeconds, Progress } from "@siren-onnx/core/node";
+import {
+  MAX_IMAGE_SIZE,
+  parseEngineName,
+  parseTaskName,
+  RUN_FILES,
+  type Schedule,
+  TRAIN_DEFAULTS,
+  trainImage,
+} from "@siren-onnx/trainer";
+import type { Command } from "commander";
+
+interface TrainFlags {
+  model: string;
+  task: string;
+  size: string;
+  steps: string;
+  lr: string;
+  batch: string;
+  schedule: string;
+  seed: string;
+  engine: string;
+  device: string;
+  threads?: string;
+  width: string;
+  layers: string;
+  gray?: boolean;
+  out?: string;
+  force?: boolean;
+  image2?: string;
+  alpha?: string;
+  points?: string;
+}
+
+function parseBatch(text: string): number | "full" {
+  return text === "full" ? "full" : parsePositiveInt(text, "--batch", 1 << 22);
+}
+
+function parseSchedule(text: string): Schedule {
+  if (text !== "constant" && text !== "cosine")
+    throw new UserError(`--schedule: expected constant or cosine, got "${text}"`);
+  return text;
+}
+
+function parseSeed(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 0xffffffff)
+    throw new UserError(`--seed: expected an integer in 0..4294967295, got "${text}"`);
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  const d = TRAIN_DEFAULTS;
+  program
+    .command("train")
+    .description("fit a coordinate MLP to an image and write a run directory")
+    .argument("<image>", "PNG, JPEG or WebP image")
+    .option("--model <kind>", "siren | relu | tanh | sigmoid | relu-pe", "siren")
+    .option("--task <task>", "what supervises the network", d.task)
+    .option("--size <n>", `train on the centred square resized to n x n (8..${MAX_IMAGE_SIZE})`, String(d.size))
+    .option("--steps <n>", "Adam steps", String(d.steps))
+    .option("--lr <x>", "learning rate (reference: 1e-4)", String(d.lr))
+    .option("--batch <n|full>", "random pixels per step, or full (reference)", String(d.batch))
+    .option("--schedule <s>", "learning-rate schedule: cosine (decays to 0) | constant (reference)", d.schedule)
+    .option("--seed <n>", "seed of the weights and the batches", String(d.seed))
+    .option("--engine <name>", "onnxruntime | tfjs", d.engine)
+    .option("--device <name>", "cpu | cuda", "cpu")
+    .option("--threads <n>", "CPU threads of onnxruntime (default: all cores)")
+    .option("--width <n>", "hidden width", String(d.width))
+    .option("--layers <n>", "hidden width->width layers", String(d.hiddenLayers))
+    .option("--gray", "train on one grayscale channel even for a colour image")
+    .option("--image2 <path>", "blend: the second image")
+    .option("--alpha <x>", "blend: weight of the first image's gradient")
+    .option("--points <k>", "inpaint: number of known pixels")
+    .option("--out <dir>", "run directory (default runs/<image>-<model>[-<task>])")
+    .option("--force", "overwrite the run files of a non-empty --out directory")
+    .action(async (image: string, flags: TrainFlags) => {
+      const steps = parsePositiveInt(flags.steps, "--steps", 1_000_000);
+      const options = {
+        image,
+        model: parseModelKind(flags.model),
+        task: parseTaskName(flags.task),
+        size: parsePositiveInt(flags.size, "--size", MAX_IMAGE_SIZE),
+        steps,
+        lr: parsePositiveNumber(flags.lr, "--lr"),
+        batch: parseBatch(flags.batch),
+        schedule: parseSchedule(flags.schedule),
+        seed: parseSeed(flags.seed),
+        engine: parseEngineName(flags.engine),
+        device: flags.device,
+        threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, "--threads", 256),
+        width: parsePositiveInt(flags.width, "--width", 4096),
+        hiddenLayers: parsePositiveInt(flags.layers, "--layers", 64),
+        gray: flags.gray,
+        out: flags.out,
+        force: flags.force,
+        taskSettings: {
+          image2: flags.image2,
+          alpha: flags.alpha === undefined ? undefined : Number(flags.alpha),
+          points: flags.points === undefined ? undefined : parsePositiveInt(flags.points, "--points"),
+        },
+      };
+      const progress = new Progress("train", steps);
+      // Ctrl-C stops after the current step; the run directory then holds that step's weights.
+      const controller = new AbortController();
+      const onSigint = () => {
+        progress.stop();
+        console.error("interrupted: finishing the current step and saving the run...");
+        controller.abort();
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        const { dir, result } = await trainImage({
+          ...options,
+          signal: controller.signal,
+          onStep: ({ step, loss, lastMetrics }) =>
+            progress.update(step, {
+              loss: loss.toExponential(3),
+              psnr: lastMetrics ? `${lastMetrics.psnr.toFixed(2)} dB` : "--",
+            }),
+        });
+        const m = result.metrics;
+        const extra = Object.entries(m)
+          .filter(([k]) => k !== "psnr" && k !== "score")
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(", ");
+        console.log(
+          `${result.stopped ? "stopped" : "done"}: ${result.stepsDone} steps in ${formatSeconds(result.seconds)} ` +
+            `(${result.msPerStep.toFixed(0)} ms/step, ${result.engineDescription}); PSNR ${m.psnr.toFixed(2)} dB` +
+            `${extra ? `, ${extra}` : ""} (best at step ${result.bestStep})`,
+        );
+        for (const file of Object.values(RUN_FILES)) console.log(`  ${join(dir, file)}`);
+        if (result.stopped) process.exitCode = 130;
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
+    });
+}

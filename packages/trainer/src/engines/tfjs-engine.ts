@@ -1,0 +1,125 @@
+import {
+  forwardJet,
+  type LayerTensors,
+  type ModelParams,
+  SUPERVISION_ORDER,
+  supervisionLoss,
+  TARGET_NAMES,
+} from "@siren-onnx/core";
+import * as tf from "@tensorflow/tfjs-core";
+import type { EngineOptions, StepBatch, TrainingEngine } from "./engine.ts";
+import { initTfjsBackend } from "./tfjs-backend.ts";
+import { tfjsOps } from "./tfjs-ops.ts";
+
+/** Rows per predict call: bounds the activations held at once. */
+const PREDICT_TILE = 16_384;
+
+/** The learning rate is a protected field of tfjs's Adam that applyGradients reads on every step. */
+type AdamWithRate = tf.AdamOptimizer & { learningRate: number };
+
+/**
+ * The second engine: core's forwardJet and supervisionLoss interpreted by TensorFlow.js, with
+ * gradients from tfjs's own autodiff and tfjs's Adam (same update as torch.optim.Adam). It is
+ * slow on CPU (see MEASUREMENTS.md) but independent of core's graph autodiff, which makes it
+ * the reference the ONNX engine is tested against. Every call runs inside tf.tidy, so the
+ * number of live tensors stays constant over any number of steps.
+ */
+export async function createTfjsEngine(options: EngineOptions): Promise<TrainingEngine> {
+  const { spec, supervision, adam } = options;
+  const backend = await initTfjsBackend(options.device, { threads: options.threads });
+  const shapes = options.params.map((l) => ({ out: l.out, in: l.in }));
+  const variables: LayerTensors<tf.Variable>[] = options.params.map((l) => ({
+    weight: tf.variable(tf.tensor2d(l.weight, [l.out, l.in]), true),
+    bias: tf.variable(tf.tensor1d(l.bias), true),
+  }));
+  // Passed explicitly: tfjs would otherwise train every trainable variable in the process.
+  const varList = variables.flatMap((v) => [v.weight, v.bias]);
+  const optimizer = tf.train.adam(adam.lr, adam.beta1, adam.beta2, adam.eps) as AdamWithRate;
+
+  const loss = (batch: StepBatch): tf.Scalar => {
+    const n = batchRows(batch, spec.outputs, TARGET_NAMES[supervision]);
+    const coords = tf.tensor2d(batch.coords, [n, 2]);
+    const targets = Object.fromEntries(
+      TARGET_NAMES[supervision].map((name) => [name, tf.tensor2d(batch.targets[name], [n, spec.outputs])]),
+    );
+    const jet = forwardJet(tfjsOps, spec, variables, coords, SUPERVISION_ORDER[supervision]);
+    return supervisionLoss(tfjsOps, supervision, jet, targets) as tf.Scalar;
+  };
+
+  const readParams = async (tensors: tf.Tensor[]): Promise<ModelParams> => {
+    const data = await Promise.all(tensors.map((t) => t.data() as Promise<Float32Array>));
+    return shapes.map((s, i) => ({ ...s, weight: data[2 * i].slice(), bias: data[2 * i + 1].slice() }));
+  };
+
+  return {
+    description: backend.description,
+
+    async step(batch, lr = adam.lr) {
+      optimizer.learningRate = lr;
+      // minimize returns the loss before the update; everything else is freed by the tidy.
+      const value = tf.tidy(() => optimizer.minimize(() => loss(batch), true, varList) as tf.Scalar);
+      const [result] = await value.data();
+      value.dispose();
+      return result;
+    },
+
+    async predict(coords) {
+      if (coords.length % 2 !== 0) throw new Error(`predict: ${coords.length} coordinates do not form (x, y) pairs`);
+      const n = coords.length / 2;
+      const out = new Float32Array(n * spec.outputs);
+      for (let start = 0; start < n; start += PREDICT_TILE) {
+        const end = Math.min(n, start + PREDICT_TILE);
+        const image = tf.tidy(() => {
+          const x = tf.tensor2d(coords.subarray(2 * start, 2 * end), [end - start, 2]);
+          return forwardJet(tfjsOps, spec, variables, x, 0).value;
+        });
+        out.set(await image.data(), start * spec.outputs);
+        image.dispose();
+      }
+      return out;
+    },
+
+    async lossGradients(batch) {
+      const { value, grads } = tf.tidy(() => tf.variableGrads(() => loss(batch), varList));
+      try {
+        const [lossValue] = await value.data();
+        return { loss: lossValue, gradients: await readParams(varList.map((v) => grads[v.name])) };
+      } finally {
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+    },
+
+    params: () => readParams(varList),
+
+    async setParams(params) {
+      if (params.length !== shapes.length || params.some((p, i) => p.out !== shapes[i].out || p.in !== shapes[i].in)) {
+        throw new Error("setParams: the parameters do not match the engine's layer shapes");
+      }
+      tf.tidy(() =>
+        params.forEach((p, i) => {
+          variables[i].weight.assign(tf.tensor2d(p.weight, [p.out, p.in]));
+          variables[i].bias.assign(tf.tensor1d(p.bias));
+        }),
+      );
+    },
+
+    async dispose() {
+      optimizer.dispose();
+      tf.dispose(varList);
+    },
+  };
+}
+
+/** Number of points in a batch, after checking that coordinates and targets agree. */
+function batchRows(batch: StepBatch, channels: number, targetNames: string[]): number {
+  if (batch.coords.length % 2 !== 0) throw new Error(`batch: ${batch.coords.length} coordinates do not form pairs`);
+  const n = batch.coords.length / 2;
+  for (const name of targetNames) {
+    const t = batch.targets[name];
+    if (!t) throw new Error(`batch: target "${name}" is missing`);
+    if (t.length !== n * channels) {
+      throw new Error(`batch: target "${name}" has ${t.length} values, expected ${n} points x ${channels} channels`);
+    }
+  }
+  return n;
+}

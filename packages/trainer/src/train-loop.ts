@@ -1,0 +1,169 @@
+import { type ModelParams, type ModelSpec, regionGrid, SeededRandom } from "@siren-onnx/core";
+import { createEngine, type EngineName } from "./engines/create-engine.ts";
+import { DEFAULT_ADAM, type StepBatch } from "./engines/engine.ts";
+import { pointCount, type Task, type TaskMetrics } from "./tasks/task.ts";
+
+export type Schedule = "constant" | "cosine";
+
+export interface TrainLoopOptions {
+  task: Task;
+  spec: ModelSpec;
+  params: ModelParams;
+  steps: number;
+  lr: number;
+  schedule: Schedule;
+  /** Random points per step, or "full" for every supervised point. */
+  batch: number | "full";
+  seed: number;
+  engine: EngineName;
+  device?: string;
+  threads?: number;
+  /** Evaluate the full-grid reconstruction every this many steps (and at the end). */
+  evalEvery?: number;
+  onStep?: (info: StepInfo) => void;
+  /** Aborting stops after the current step; the result holds the weights so far. */
+  signal?: AbortSignal;
+}
+
+export interface HistoryEntry {
+  step: number;
+  loss: number;
+  psnr?: number;
+  [metric: string]: number | undefined;
+}
+
+export interface StepInfo {
+  step: number;
+  steps: number;
+  loss: number;
+  lastMetrics?: TaskMetrics;
+}
+
+export interface TrainLoopResult {
+  /** The best-scoring weights seen at an evaluation (guards against late instability). */
+  params: ModelParams;
+  metrics: TaskMetrics;
+  /** Step whose weights are kept. */
+  bestStep: number;
+  finalLoss: number;
+  history: HistoryEntry[];
+  stepsDone: number;
+  stopped: boolean;
+  msPerStep: number;
+  seconds: number;
+  engineDescription: string;
+  /** Final reconstruction on the full training grid (model units). */
+  prediction: Float32Array;
+}
+
+export function learningRate(schedule: Schedule, lr: number, step: number, steps: number): number {
+  return schedule === "cosine" ? lr * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / steps)) : lr;
+}
+
+/** Default evaluation period: about 40 evaluations per run, at least every step for tiny runs. */
+export function defaultEvalEvery(steps: number): number {
+  return Math.max(1, Math.round(steps / 40));
+}
+
+/** The one training loop shared by every task and engine. */
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { task, steps } = options;
+  const total = pointCount(task);
+  const batchSize = options.batch === "full" ? total : Math.min(options.batch, total);
+  const engine = await createEngine(options.engine, {
+    spec: options.spec,
+    params: options.params,
+    supervision: task.supervision,
+    batchSize,
+    adam: { ...DEFAULT_ADAM, lr: options.lr },
+    device: options.device,
+    threads: options.threads,
+  });
+  const started = performance.now();
+  let stepMs = 0;
+  try {
+    const grid = regionGrid(task.reference.width, task.reference.height);
+    const sampler = batchSampler(task, batchSize, options.seed);
+    const evalEvery = options.evalEvery ?? defaultEvalEvery(steps);
+    const history: HistoryEntry[] = [];
+    let best: { metrics: TaskMetrics; params: ModelParams; step: number; prediction: Float32Array } | undefined;
+    let lastMetrics: TaskMetrics | undefined;
+    let loss = Number.NaN;
+    let step = 0;
+
+    const evaluate = async () => {
+      const prediction = await engine.predict(grid);
+      const metrics = task.evaluate(prediction);
+      lastMetrics = metrics;
+      if (!best || metrics.score > best.metrics.score || !Number.isFinite(best.metrics.score)) {
+        best = { metrics, params: await engine.params(), step, prediction };
+      }
+      return metrics;
+    };
+
+    while (step < steps && !options.signal?.aborted) {
+      const t0 = performance.now();
+      loss = await engine.step(sampler(), learningRate(options.schedule, options.lr, step + 1, steps));
+      stepMs += performance.now() - t0;
+      step += 1;
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); try a lower --lr`);
+      const entry: HistoryEntry = { step, loss };
+      if (step % evalEvery === 0 || step === steps) {
+        const { score: _score, ...metrics } = await evaluate();
+        Object.assign(entry, metrics);
+      }
+      history.push(entry);
+      options.onStep?.({ step, steps, loss, lastMetrics });
+    }
+    if (step > 0 && step % evalEvery !== 0 && step !== steps) {
+      const { score: _score, ...metrics } = await evaluate();
+      Object.assign(history[history.length - 1], metrics);
+    }
+    if (!best) await evaluate(); // zero steps: score the initial weights
+    const kept = best!;
+    return {
+      params: kept.params,
+      metrics: kept.metrics,
+      bestStep: kept.step,
+      finalLoss: loss,
+      history,
+      stepsDone: step,
+      stopped: step < steps,
+      msPerStep: step > 0 ? stepMs / step : 0,
+      seconds: (performance.now() - started) / 1000,
+      engineDescription: engine.description,
+      prediction: kept.prediction,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** Returns the next step's batch: all points (the same arrays every step) or a fresh random subset. */
+function batchSampler(task: Task, batchSize: number, seed: number): () => StepBatch {
+  const total = pointCount(task);
+  if (batchSize >= total) {
+    const batch = { coords: task.coords, targets: task.targets };
+    return () => batch;
+  }
+  const rng = new SeededRandom(seed ^ 0x5eed);
+  const names = Object.keys(task.targets);
+  const channels = task.targets[names[0]].length / total;
+  // Buffers are reused across steps: fresh allocations are slow on this kind of VM (MEASUREMENTS.md).
+  const coords = new Float32Array(batchSize * 2);
+  const targets = Object.fromEntries(names.map((n) => [n, new Float32Array(batchSize * channels)]));
+  return () => {
+    const picked = rng.sample(total, batchSize);
+    for (let k = 0; k < batchSize; k++) {
+      const i = picked[k];
+      coords[2 * k] = task.coords[2 * i];
+      coords[2 * k + 1] = task.coords[2 * i + 1];
+      for (const n of names) {
+        const src = task.targets[n];
+        const dst = targets[n];
+        for (let c = 0; c < channels; c++) dst[k * channels + c] = src[i * channels + c];
+      }
+    }
+    return { coords, targets };
+  };
+}
