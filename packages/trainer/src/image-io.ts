@@ -81,7 +81,9 @@ export async function encodePng(
   height: number,
   channels: 1 | 3 | 4,
 ): Promise<Buffer> {
-  return sharp(pixels, { raw: { width, height, channels } }).png().toBuffer();
+  const image = sharp(pixels, { raw: { width, height, channels } });
+  // Without b-w, sharp would store a one-channel picture as RGB.
+  return (channels === 1 ? image.toColourspace("b-w") : image).png().toBuffer();
 }
 
 /** Writes model values [-1, 1] as a PNG, atomically. */

@@ -73,6 +73,7 @@ async function select(
 ): Promise<TfjsBackend> {
   // PROD silences tfjs's console hints ("install tfjs-node ...") that would break the progress display.
   tf.env().set("PROD", true);
+  await registerGradients();
   const describe = (name: TfjsBackendName, note = ""): TfjsBackend => ({
     name,
     device,
@@ -106,6 +107,19 @@ async function select(
     throw new UserError(`${TFJS_BACKEND_ENV}=wasm: the WebAssembly backend failed to start`);
   }
   return useCpu(describe("cpu"));
+}
+
+/**
+ * tfjs-core registers no gradient functions by itself; the @tensorflow/tfjs bundle registers all
+ * of them (into the same tfjs-core instance). Loaded lazily: it costs about 0.4 s.
+ */
+async function registerGradients(): Promise<void> {
+  await import("@tensorflow/tfjs");
+  if (!tf.getGradient(tf.Mean)) {
+    throw new Error(
+      `tfjs: gradients did not register; @tensorflow/tfjs must use @tensorflow/tfjs-core ${tf.version_core}`,
+    );
+  }
 }
 
 /** "ok", "missing" (not installed) or the first line of the load error. */

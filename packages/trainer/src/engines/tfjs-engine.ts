@@ -1,6 +1,7 @@
 import {
   forwardJet,
   type LayerTensors,
+  layerShapes,
   type ModelParams,
   SUPERVISION_ORDER,
   supervisionLoss,
@@ -27,11 +28,15 @@ type AdamWithRate = tf.AdamOptimizer & { learningRate: number };
 export async function createTfjsEngine(options: EngineOptions): Promise<TrainingEngine> {
   const { spec, supervision, adam } = options;
   const backend = await initTfjsBackend(options.device, { threads: options.threads });
-  const shapes = options.params.map((l) => ({ out: l.out, in: l.in }));
-  const variables: LayerTensors<tf.Variable>[] = options.params.map((l) => ({
-    weight: tf.variable(tf.tensor2d(l.weight, [l.out, l.in]), true),
-    bias: tf.variable(tf.tensor1d(l.bias), true),
-  }));
+  const shapes = layerShapes(spec).map(([out, inDim]) => ({ out, in: inDim }));
+  checkShapes(options.params, shapes);
+  // Inside tidy: tf.variable keeps its initial tensor alive otherwise.
+  const variables: LayerTensors<tf.Variable>[] = tf.tidy(() =>
+    options.params.map((l) => ({
+      weight: tf.variable(tf.tensor2d(l.weight, [l.out, l.in]), true),
+      bias: tf.variable(tf.tensor1d(l.bias), true),
+    })),
+  );
   // Passed explicitly: tfjs would otherwise train every trainable variable in the process.
   const varList = variables.flatMap((v) => [v.weight, v.bias]);
   const optimizer = tf.train.adam(adam.lr, adam.beta1, adam.beta2, adam.eps) as AdamWithRate;
@@ -46,8 +51,11 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Training
     return supervisionLoss(tfjsOps, supervision, jet, targets) as tf.Scalar;
   };
 
-  const readParams = async (tensors: tf.Tensor[]): Promise<ModelParams> => {
-    const data = await Promise.all(tensors.map((t) => t.data() as Promise<Float32Array>));
+  /** Copies tensors in varList order into ModelParams; a missing tensor reads as zeros. */
+  const readParams = async (tensors: Array<tf.Tensor | undefined>): Promise<ModelParams> => {
+    const data = await Promise.all(
+      tensors.map((t, k) => (t ? (t.data() as Promise<Float32Array>) : new Float32Array(varList[k].size))),
+    );
     return shapes.map((s, i) => ({ ...s, weight: data[2 * i].slice(), bias: data[2 * i + 1].slice() }));
   };
 
@@ -83,6 +91,7 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Training
       const { value, grads } = tf.tidy(() => tf.variableGrads(() => loss(batch), varList));
       try {
         const [lossValue] = await value.data();
+        // tfjs leaves out variables the loss does not depend on (e.g. the output bias under a gradient loss).
         return { loss: lossValue, gradients: await readParams(varList.map((v) => grads[v.name])) };
       } finally {
         tf.dispose([value, ...Object.values(grads)]);
@@ -92,9 +101,7 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Training
     params: () => readParams(varList),
 
     async setParams(params) {
-      if (params.length !== shapes.length || params.some((p, i) => p.out !== shapes[i].out || p.in !== shapes[i].in)) {
-        throw new Error("setParams: the parameters do not match the engine's layer shapes");
-      }
+      checkShapes(params, shapes);
       tf.tidy(() =>
         params.forEach((p, i) => {
           variables[i].weight.assign(tf.tensor2d(p.weight, [p.out, p.in]));
@@ -108,6 +115,18 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Training
       tf.dispose(varList);
     },
   };
+}
+
+function checkShapes(params: ModelParams, shapes: Array<{ out: number; in: number }>): void {
+  const describe = (ls: Array<{ out: number; in: number }>) => ls.map((l) => `${l.out}x${l.in}`).join(", ");
+  const ok =
+    params.length === shapes.length &&
+    params.every(
+      (p, i) =>
+        p.out === shapes[i].out && p.in === shapes[i].in && p.weight.length === p.out * p.in && p.bias.length === p.out,
+    );
+  if (!ok)
+    throw new Error(`tfjs engine: parameters [${describe(params)}] do not match the spec's [${describe(shapes)}]`);
 }
 
 /** Number of points in a batch, after checking that coordinates and targets agree. */

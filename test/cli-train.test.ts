@@ -1,0 +1,120 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { loadCheckpoint } from "@siren-onnx/core/node";
+import { describe, expect, it } from "vitest";
+import { tempDir, writeSyntheticPng } from "../packages/trainer/test/helpers.ts";
+import { errorLines, runCli } from "./support/cli.ts";
+
+describe("siren train (CLI)", () => {
+  it("trains and reports where the results are", async () => {
+    const dir = await tempDir();
+    const image = await writeSyntheticPng(join(dir, "img.png"), 16);
+    const out = join(dir, "run");
+    const r = await runCli([
+      "train",
+      image,
+      "--size",
+      "16",
+      "--width",
+      "16",
+      "--layers",
+      "1",
+      "--steps",
+      "20",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/done: 20 steps .* PSNR \d+\.\d\d dB/);
+    expect(r.stdout).toContain(join(out, "checkpoint.safetensors"));
+    expect(r.stderr).toMatch(/train 100% 20\/20 .*loss .*psnr .*eta/);
+    expect((await loadCheckpoint(join(out, "checkpoint.safetensors"))).training.steps).toBe(20);
+  });
+
+  const bad: Array<[string, (dir: string) => Promise<string[]>, RegExp]> = [
+    ["a missing image", async (d) => ["train", join(d, "missing.png")], /image not found/],
+    [
+      "a file that is not an image",
+      async (d) => {
+        await writeFile(join(d, "notes.png"), "hello");
+        return ["train", join(d, "notes.png")];
+      },
+      /not a supported image/,
+    ],
+    [
+      "a truncated image",
+      async (d) => {
+        const png = await readFile("data/camera.png");
+        await writeFile(join(d, "cut.png"), png.subarray(0, 2000));
+        return ["train", join(d, "cut.png"), "--size", "16"];
+      },
+      /cannot (decode|read) image/,
+    ],
+    ["an unknown model", async () => ["train", "data/camera.png", "--model", "gelu"], /unknown model "gelu"/],
+    [
+      "a negative step count",
+      async () => ["train", "data/camera.png", "--steps", "-5"],
+      /--steps: expected a positive integer/,
+    ],
+    ["a non-numeric lr", async () => ["train", "data/camera.png", "--lr", "fast"], /--lr: expected a positive number/],
+    [
+      "an absurd size",
+      async () => ["train", "data/camera.png", "--size", "100000"],
+      /--size: 100000 is beyond the limit of 2048/,
+    ],
+    ["a zero batch", async () => ["train", "data/camera.png", "--batch", "0"], /--batch: expected a positive integer/],
+    [
+      "an unknown engine",
+      async () => ["train", "data/camera.png", "--engine", "torch"],
+      /--engine: expected onnxruntime or tfjs/,
+    ],
+    [
+      "an unknown device",
+      async () => ["train", "data/camera.png", "--device", "tpu", "--size", "16", "--out", "/tmp/siren-never"],
+      /--device: expected cpu or cuda/,
+    ],
+    ["an unknown flag", async () => ["train", "data/camera.png", "--colour"], /unknown option '--colour'/],
+    [
+      "a non-empty output directory",
+      async (d) => {
+        await mkdir(join(d, "full"));
+        await writeFile(join(d, "full", "keep.txt"), "user data");
+        return ["train", "data/camera.png", "--size", "16", "--out", join(d, "full")];
+      },
+      /not empty; pass --force/,
+    ],
+  ];
+
+  for (const [what, args, message] of bad) {
+    it(`rejects ${what} with a one-line error`, async () => {
+      const dir = await tempDir();
+      const r = await runCli(await args(dir));
+      expect(r.code).not.toBe(0);
+      const lines = errorLines(r.stderr);
+      expect(lines.join("\n")).toMatch(message);
+      expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
+      expect(lines.filter((l) => l.startsWith("error")).length).toBe(1);
+    });
+  }
+
+  it("stops cleanly on Ctrl-C and keeps the last finished step", async () => {
+    const dir = await tempDir();
+    const image = await writeSyntheticPng(join(dir, "img.png"), 16);
+    const out = join(dir, "run");
+    let sent = false;
+    const r = await runCli(["train", image, "--size", "16", "--width", "16", "--steps", "1000000", "--out", out], {
+      onStderr: (chunk, child) => {
+        if (!sent && /train .*\d+\/1000000/.test(chunk)) {
+          sent = true;
+          setTimeout(() => child.kill("SIGINT"), 300);
+        }
+      },
+      env: { CI: "1" },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/stopped: \d+ steps/);
+    const ckpt = await loadCheckpoint(join(out, "checkpoint.safetensors"));
+    expect(ckpt.training.steps).toBeGreaterThan(0);
+    expect(ckpt.training.steps).toBeLessThan(1000000);
+  });
+});
