@@ -7,7 +7,9 @@ import { benchTraining } from "./training.ts";
 
 const args = new Set(process.argv.slice(2));
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-console.log(`# siren-onnx benchmarks — ${cpus()[0]?.model ?? "cpu"}, ${availableParallelism()} cores, Node ${process.version}`);
+console.log(
+  `# siren-onnx benchmarks — ${cpus()[0]?.model ?? "cpu"}, ${availableParallelism()} cores, Node ${process.version}`,
+);
 if (!only || only === "training") await benchTraining({ tfjs: !args.has("--no-tfjs"), torch: !args.has("--no-torch") });
 if (!only || only === "render") {
   const { benchRender } = await import("./render.ts");

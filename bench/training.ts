@@ -44,11 +44,19 @@ async function stepTime(engine: EngineName, batch: number, runs: number, warmup:
 export async function benchTraining(options: { tfjs: boolean; torch: boolean }): Promise<void> {
   const spec = createSpec("sine");
   const stepFlops = 3 * forwardFlopsPerPoint(spec) * N; // forward + two backward matmuls per layer
-  console.log(`\n## Training: reference SIREN 2->4x256->1 on ${SIZE}x${SIZE} grayscale (${(stepFlops / 1e9).toFixed(1)} GFLOP per full-batch step)`);
+  console.log(
+    `\n## Training: reference SIREN 2->4x256->1 on ${SIZE}x${SIZE} grayscale (${(stepFlops / 1e9).toFixed(1)} GFLOP per full-batch step)`,
+  );
   const peak = await matmulReference();
   console.log(`onnxruntime single Gemm [${N}x256]x[256x256]:     ${peak.toFixed(0)} GFLOP/s (matmul-bound reference)`);
 
-  const eng = await createEngine("onnxruntime", { spec, params: initParams(spec, 0), supervision: "value", batchSize: 1, adam: DEFAULT_ADAM });
+  const eng = await createEngine("onnxruntime", {
+    spec,
+    params: initParams(spec, 0),
+    supervision: "value",
+    batchSize: 1,
+    adam: DEFAULT_ADAM,
+  });
   const grid = regionGrid(SIZE, SIZE);
   const forward = await timeMedian(() => eng.predict(grid), 5, 1);
   await eng.dispose();
@@ -56,21 +64,31 @@ export async function benchTraining(options: { tfjs: boolean; torch: boolean }):
   const batch = await stepTime("onnxruntime", 16_384, 7, 2);
   const gflops = stepFlops / (full * 1e6);
   console.log(`onnxruntime forward pass, ${N} points:         ${fmt(forward)}  (the floor)`);
-  console.log(`onnxruntime training step, full batch:          ${fmt(full)}  ${gflops.toFixed(0)} GFLOP/s = ${((100 * gflops) / peak).toFixed(0)}% of the Gemm reference`);
+  console.log(
+    `onnxruntime training step, full batch:          ${fmt(full)}  ${gflops.toFixed(0)} GFLOP/s = ${((100 * gflops) / peak).toFixed(0)}% of the Gemm reference`,
+  );
   console.log(`onnxruntime training step, batch 16384:         ${fmt(batch)}`);
   if (options.tfjs) {
     const tf = await stepTime("tfjs", 16_384, 1, 1);
-    console.log(`tfjs training step, batch 16384:                ${fmt(tf)}  (onnxruntime is ${(tf / batch).toFixed(1)}x faster)`);
+    console.log(
+      `tfjs training step, batch 16384:                ${fmt(tf)}  (onnxruntime is ${(tf / batch).toFixed(1)}x faster)`,
+    );
   }
   if (!options.torch) return;
   if (!torchAvailable()) {
-    console.log("PyTorch comparison skipped: install Debian's python3-torch (plus libopenblas0-pthread and libtcmalloc-minimal4) to enable it");
+    console.log(
+      "PyTorch comparison skipped: install Debian's python3-torch (plus libopenblas0-pthread and libtcmalloc-minimal4) to enable it",
+    );
     return;
   }
   for await (const line of runTorch(["speed", String(SIZE)])) {
     const t = line.msPerStep as Record<string, number>;
-    console.log(`PyTorch CPU (${TCMALLOC ? "tcmalloc" : "default malloc"}) step, full batch:       ${fmt(t.full)}  -> onnxruntime/PyTorch = ${(full / t.full).toFixed(2)} (target <= 0.8)`);
-    console.log(`PyTorch CPU step, batch 16384:                   ${fmt(t["16384"])}  -> ratio ${(batch / t["16384"]).toFixed(2)}`);
+    console.log(
+      `PyTorch CPU (${TCMALLOC ? "tcmalloc" : "default malloc"}) step, full batch:       ${fmt(t.full)}  -> onnxruntime/PyTorch = ${(full / t.full).toFixed(2)} (target <= 0.8)`,
+    );
+    console.log(
+      `PyTorch CPU step, batch 16384:                   ${fmt(t["16384"])}  -> ratio ${(batch / t["16384"]).toFixed(2)}`,
+    );
     console.log(`PyTorch forward pass:                            ${fmt(t.forward)}`);
   }
 }

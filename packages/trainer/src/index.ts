@@ -8,3 +8,4 @@ export * from "./run-output.ts";
 export * from "./tasks/index.ts";
 export * from "./train-image.ts";
 export * from "./train-loop.ts";
+export * from "./engines/onnx-training-graph.ts";

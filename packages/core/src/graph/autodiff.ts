@@ -122,7 +122,8 @@ const RULES: Record<string, Rule> = {
       : tb === 0
         ? b.gemm(a, dy, null, { alpha, transA: flip(ta) })
         : b.gemm(dy, a, null, { alpha, transA: 1, transB: ta });
-    const dC = c && needs[2] ? unbroadcast(b, b.scale(dy, beta), c.shape) : null;
+    // Reduce before scaling: the scale then touches [out] values instead of [N, out].
+    const dC = c && needs[2] ? b.scale(unbroadcast(b, dy, c.shape), beta) : null;
     return [dA, dB, dC];
   },
   Concat: (b, n, dy) => {
