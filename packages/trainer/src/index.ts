@@ -9,3 +9,4 @@ export * from "./tasks/index.ts";
 export * from "./train-image.ts";
 export * from "./train-loop.ts";
 export * from "./engines/onnx-training-graph.ts";
+export * from "./tasks/fit.ts";
