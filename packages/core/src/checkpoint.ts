@@ -1,3 +1,4 @@
+import { UserError } from "./errors.ts";
 import type { ModelParams } from "./init.ts";
 import { layerShapes, type ModelSpec, validateSpec } from "./model-spec.ts";
 
@@ -73,11 +74,11 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
 
 /** Parses and validates a checkpoint; errors name the bad field. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  if (bytes.length < 8) throw new Error("checkpoint: file is too short to be safetensors");
+  if (bytes.length < 8) throw new UserError("checkpoint: file is too short to be safetensors");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.length) {
-    throw new Error(
+    throw new UserError(
       `checkpoint: header length ${headerLength} does not fit a ${bytes.length}-byte file (not safetensors, or truncated)`,
     );
   }
@@ -85,12 +86,12 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch {
-    throw new Error("checkpoint: header is not valid JSON (not safetensors, or corrupt)");
+    throw new UserError("checkpoint: header is not valid JSON (not safetensors, or corrupt)");
   }
   const meta = header.__metadata__ as Record<string, string> | undefined;
-  if (!meta || typeof meta !== "object") throw new Error("checkpoint: __metadata__ is missing");
+  if (!meta || typeof meta !== "object") throw new UserError("checkpoint: __metadata__ is missing");
   if (meta.format !== CHECKPOINT_FORMAT) {
-    throw new Error(
+    throw new UserError(
       `checkpoint: __metadata__.format is ${JSON.stringify(meta.format)}, expected "${CHECKPOINT_FORMAT}"`,
     );
   }
@@ -101,11 +102,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     const read = (key: string, shape: number[]) => {
       const name = `layers.${i}.${key}`;
       const entry = header[name] as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | undefined;
-      if (!entry) throw new Error(`checkpoint: tensor ${name} is missing`);
+      if (!entry) throw new UserError(`checkpoint: tensor ${name} is missing`);
       if (entry.dtype !== "F32")
-        throw new Error(`checkpoint: ${name}.dtype is ${JSON.stringify(entry.dtype)}, expected "F32"`);
+        throw new UserError(`checkpoint: ${name}.dtype is ${JSON.stringify(entry.dtype)}, expected "F32"`);
       if (JSON.stringify(entry.shape) !== JSON.stringify(shape)) {
-        throw new Error(`checkpoint: ${name}.shape is ${JSON.stringify(entry.shape)}, the spec needs [${shape}]`);
+        throw new UserError(`checkpoint: ${name}.shape is ${JSON.stringify(entry.shape)}, the spec needs [${shape}]`);
       }
       const offsets = entry.data_offsets as number[];
       const size = shape.reduce((a, b) => a * b, 1) * 4;
@@ -115,14 +116,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
         offsets[1] - offsets[0] !== size ||
         dataStart + offsets[1] > bytes.length
       ) {
-        throw new Error(
+        throw new UserError(
           `checkpoint: ${name}.data_offsets ${JSON.stringify(offsets)} are invalid for this file (truncated?)`,
         );
       }
       const copy = bytes.slice(dataStart + offsets[0], dataStart + offsets[1]);
       const data = new Float32Array(copy.buffer, copy.byteOffset, size / 4);
       const bad = data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`checkpoint: ${name} holds a non-finite value at index ${bad}`);
+      if (bad >= 0) throw new UserError(`checkpoint: ${name} holds a non-finite value at index ${bad}`);
       return data;
     };
     return { out, in: inDim, weight: read("weight", [out, inDim]), bias: read("bias", [out]) };
@@ -131,24 +132,24 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 }
 
 function parseJsonField(text: unknown, field: string): unknown {
-  if (typeof text !== "string") throw new Error(`checkpoint: __metadata__.${field} is missing`);
+  if (typeof text !== "string") throw new UserError(`checkpoint: __metadata__.${field} is missing`);
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`checkpoint: __metadata__.${field} is not valid JSON`);
+    throw new UserError(`checkpoint: __metadata__.${field} is not valid JSON`);
   }
 }
 
 function validateTraining(value: unknown): TrainingSummary {
-  if (typeof value !== "object" || value === null) throw new Error("checkpoint: training summary is not an object");
+  if (typeof value !== "object" || value === null) throw new UserError("checkpoint: training summary is not an object");
   const t = value as Record<string, unknown>;
   for (const key of ["steps", "lr", "seed", "loss", "psnr", "imageWidth", "imageHeight", "channels", "seconds"]) {
-    if (typeof t[key] !== "number") throw new Error(`checkpoint: training.${key} is missing or not a number`);
+    if (typeof t[key] !== "number") throw new UserError(`checkpoint: training.${key} is missing or not a number`);
   }
   for (const key of ["task", "engine"]) {
-    if (typeof t[key] !== "string") throw new Error(`checkpoint: training.${key} is missing or not a string`);
+    if (typeof t[key] !== "string") throw new UserError(`checkpoint: training.${key} is missing or not a string`);
   }
   if (t.batch !== "full" && typeof t.batch !== "number")
-    throw new Error('checkpoint: training.batch must be a number or "full"');
+    throw new UserError('checkpoint: training.batch must be a number or "full"');
   return t as unknown as TrainingSummary;
 }

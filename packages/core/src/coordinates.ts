@@ -1,3 +1,4 @@
+import { UserError } from "./errors.ts";
 /**
  * Coordinate convention (the official SIREN grid): (x, y), x to the right, y down;
  * -1 and +1 are the centres of the first and last pixel. Values outside [-1, 1] are out-of-sample.
@@ -73,12 +74,12 @@ export function parseRegion(text: string): Region {
   const parts = text.split(",").map((s) => s.trim());
   const nums = parts.map(Number);
   if (parts.length !== 4 || parts.some((p) => p === "") || nums.some((n) => !Number.isFinite(n))) {
-    throw new Error(`region "${text}": expected four finite numbers x0,y0,x1,y1`);
+    throw new UserError(`region "${text}": expected four finite numbers x0,y0,x1,y1`);
   }
   const [x0, y0, x1, y1] = nums;
-  if (x0 === x1 || y0 === y1) throw new Error(`region "${text}": x0 must differ from x1 and y0 from y1`);
+  if (x0 === x1 || y0 === y1) throw new UserError(`region "${text}": x0 must differ from x1 and y0 from y1`);
   if (nums.some((n) => Math.abs(n) > 1e6))
-    throw new Error(`region "${text}": coordinates beyond +-1e6 are not supported`);
+    throw new UserError(`region "${text}": coordinates beyond +-1e6 are not supported`);
   return { x0, y0, x1, y1 };
 }
 

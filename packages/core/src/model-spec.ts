@@ -1,3 +1,4 @@
+import { UserError } from "./errors.ts";
 /** The one description of a coordinate MLP, shared by trainer, exporter and viewer. */
 
 export const ACTIVATION_NAMES = ["sine", "relu", "tanh", "sigmoid", "relu-pe"] as const;
@@ -32,7 +33,7 @@ export function hiddenActivation(kind: ModelKind): HiddenActivation {
 export function parseModelKind(name: string): ModelKind {
   const kind = name === "siren" ? "sine" : name;
   if (!(ACTIVATION_NAMES as readonly string[]).includes(kind)) {
-    throw new Error(`unknown model "${name}" (expected one of: siren, relu, tanh, sigmoid, relu-pe)`);
+    throw new UserError(`unknown model "${name}" (expected one of: siren, relu, tanh, sigmoid, relu-pe)`);
   }
   return kind as ModelKind;
 }
@@ -64,26 +65,26 @@ export function createSpec(
 
 /** Validates an untrusted spec (e.g. from a file) and names the first bad field. */
 export function validateSpec(value: unknown): ModelSpec {
-  if (typeof value !== "object" || value === null) throw new Error("spec: expected an object");
+  if (typeof value !== "object" || value === null) throw new UserError("spec: expected an object");
   const s = value as Record<string, unknown>;
   const positiveInt = (key: string, max: number) => {
     const v = s[key];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
-      throw new Error(`spec.${key}: expected an integer in 1..${max}, got ${JSON.stringify(v)}`);
+      throw new UserError(`spec.${key}: expected an integer in 1..${max}, got ${JSON.stringify(v)}`);
     }
     return v;
   };
   if (typeof s.activation !== "string" || !(ACTIVATION_NAMES as readonly string[]).includes(s.activation)) {
-    throw new Error(
+    throw new UserError(
       `spec.activation: expected one of ${ACTIVATION_NAMES.join(", ")}, got ${JSON.stringify(s.activation)}`,
     );
   }
   if (typeof s.omega0 !== "number" || !Number.isFinite(s.omega0) || s.omega0 <= 0) {
-    throw new Error(`spec.omega0: expected a positive number, got ${JSON.stringify(s.omega0)}`);
+    throw new UserError(`spec.omega0: expected a positive number, got ${JSON.stringify(s.omega0)}`);
   }
-  if (s.inputs !== 2) throw new Error(`spec.inputs: expected 2, got ${JSON.stringify(s.inputs)}`);
+  if (s.inputs !== 2) throw new UserError(`spec.inputs: expected 2, got ${JSON.stringify(s.inputs)}`);
   if (s.outputs !== 1 && s.outputs !== 3)
-    throw new Error(`spec.outputs: expected 1 or 3, got ${JSON.stringify(s.outputs)}`);
+    throw new UserError(`spec.outputs: expected 1 or 3, got ${JSON.stringify(s.outputs)}`);
   return {
     activation: s.activation as ModelKind,
     omega0: s.omega0,

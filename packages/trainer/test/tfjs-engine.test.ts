@@ -71,11 +71,14 @@ describe("tfjs backend selection", () => {
   });
 
   it("rejects an unknown SIREN_TFJS_BACKEND and device with one-line user errors", async () => {
-    expect(() => initTfjsBackend("cpu", { env: { [TFJS_BACKEND_ENV]: "webgpu" } })).toThrow(
+    await expect(initTfjsBackend("cpu", { env: { [TFJS_BACKEND_ENV]: "webgpu" } })).rejects.toThrow(
       /SIREN_TFJS_BACKEND: expected one of tensorflow, wasm, cpu, got "webgpu"/,
     );
-    expect(() => initTfjsBackend("tpu", { env: {} })).toThrow(UserError);
-    expect(() => initTfjsBackend("cuda", { env: { [TFJS_BACKEND_ENV]: "wasm" } })).toThrow(/--device cuda/);
+    await expect(initTfjsBackend("tpu", { env: {} })).rejects.toThrow(UserError);
+    await expect(initTfjsBackend("tpu", { env: {} })).rejects.toThrow(/--device: expected cpu or cuda, got "tpu"/);
+    await expect(initTfjsBackend("cuda", { env: { [TFJS_BACKEND_ENV]: "wasm" } })).rejects.toThrow(
+      /--device cuda cannot run on the tfjs wasm backend/,
+    );
   });
 
   it("--device cuda needs tfjs-node-gpu and says how to get it", async () => {

@@ -31,7 +31,7 @@ const chosen = new Map<string, Promise<TfjsBackend>>();
  * for cpu tfjs-node when installed, else wasm, else cpu. SIREN_TFJS_BACKEND=cpu|wasm|tensorflow
  * forces one (and fails when it cannot be had).
  */
-export function initTfjsBackend(
+export async function initTfjsBackend(
   device = "cpu",
   options: { threads?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TfjsBackend> {
@@ -51,11 +51,10 @@ export function initTfjsBackend(
     // A failed choice (e.g. a missing package) may succeed after the user fixes it.
     backend.catch(() => chosen.delete(key));
   }
-  return backend.then(async (b) => {
-    // Another choice may have switched the process-wide backend in between.
-    if (tf.getBackend() !== b.name) await tf.setBackend(b.name);
-    return b;
-  });
+  const b = await backend;
+  // Another choice may have switched the process-wide backend in between.
+  if (tf.getBackend() !== b.name) await tf.setBackend(b.name);
+  return b;
 }
 
 function parseForcedBackend(value: string | undefined): TfjsBackendName | undefined {
@@ -100,11 +99,12 @@ async function select(
     }
     // Installed but broken: fall back, and say so where the engine is named.
     const note = native === "missing" ? "" : `; ${pkg} failed to load`;
-    return (await tryWasm()) ? describe("wasm", note) : useCpu(describe("cpu", note));
+    return (await startWasm()) === "ok" ? describe("wasm", note) : useCpu(describe("cpu", note));
   }
   if (forced === "wasm") {
-    if (await tryWasm()) return describe("wasm");
-    throw new UserError(`${TFJS_BACKEND_ENV}=wasm: the WebAssembly backend failed to start`);
+    const wasm = await startWasm();
+    if (wasm === "ok") return describe("wasm");
+    throw new UserError(`${TFJS_BACKEND_ENV}=wasm: the WebAssembly backend failed to start (${wasm})`);
   }
   return useCpu(describe("cpu"));
 }
@@ -131,8 +131,12 @@ async function loadNative(pkg: string, threads: number | undefined): Promise<str
     await import(/* @vite-ignore */ pkg);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return "missing";
-    return String((err as Error).message ?? err).split("\n")[0];
+    const message = firstLine(err);
+    // Only the package itself missing counts as "not installed"; a missing dependency of it is a failure.
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message.includes(`'${pkg}'`)) {
+      return "missing";
+    }
+    return message;
   }
   // The package registers "tensorflow" in its own copy of tfjs-core when its version differs from ours.
   if (!tf.findBackendFactory("tensorflow")) {
@@ -141,20 +145,24 @@ async function loadNative(pkg: string, threads: number | undefined): Promise<str
   return (await tf.setBackend("tensorflow")) ? "ok" : "the tensorflow backend did not initialise";
 }
 
-/** Starts the wasm backend from the binaries inside the npm package; false when it cannot start. */
-async function tryWasm(): Promise<boolean> {
-  const listeners = processListeners();
+/** Starts the wasm backend from the binaries inside the npm package: "ok" or why not. */
+async function startWasm(): Promise<string> {
+  const handlers = trackProcessHandlers();
   try {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     // In Node the .wasm files load from the file system: point at the package's dist folder.
     const require = createRequire(import.meta.url);
     wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`);
-    return await tf.setBackend("wasm");
-  } catch {
-    return false;
+    return (await tf.setBackend("wasm")) ? "ok" : "setBackend returned false";
+  } catch (err) {
+    return firstLine(err);
   } finally {
-    listeners.restore();
+    handlers.removeAdded();
   }
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split("\n")[0];
 }
 
 async function useCpu(backend: TfjsBackend): Promise<TfjsBackend> {
@@ -168,13 +176,13 @@ async function useCpu(backend: TfjsBackend): Promise<TfjsBackend> {
  * uncaught error and rejection (printing the minified module source); remove them so the
  * CLI's own error handling stays in charge.
  */
-function processListeners() {
+function trackProcessHandlers() {
   const before = new Set<unknown>([
     ...process.listeners("uncaughtException"),
     ...process.listeners("unhandledRejection"),
   ]);
   return {
-    restore() {
+    removeAdded() {
       for (const l of process.listeners("uncaughtException")) {
         if (!before.has(l)) process.removeListener("uncaughtException", l);
       }
