@@ -27,6 +27,7 @@ import {
   renderValues,
 } from "@siren-onnx/exporter";
 import * as ort from "onnxruntime-node";
+import { timeMedian } from "./support.ts";
 
 const SESSION = { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: "sequential" } as const;
 
@@ -59,8 +60,8 @@ function derivativeFlopsPerPoint(spec: ModelSpec): number {
   return forwardFlopsPerPoint(spec) + 3 * (forwardFlopsPerPoint(spec) - 2 * out * inDim);
 }
 
-/** GFLOP/s of one Gemm [tile, 256] x [256, 256] + bias: the matmul-bound limit of these layers here. */
-async function measureGemm(width: number, points: number, repeats: number): Promise<number> {
+/** GFLOP/s of one Gemm [points, 256] x [256, 256] + bias: the matmul-bound limit of these layers here. */
+async function measureGemm(width: number, points: number): Promise<number> {
   const graph = new Graph("gemm");
   const ops = new GraphOps(graph);
   const rng = new SeededRandom(1);
@@ -74,12 +75,9 @@ async function measureGemm(width: number, points: number, repeats: number): Prom
   graph.output(ops.linear(x, w, b, 1), "y");
   const session = await ort.InferenceSession.create(graphToOnnx(graph), SESSION);
   const feed = { x: new ort.Tensor("float32", new Float32Array(points * width).fill(0.5), [points, width]) };
-  await session.run(feed);
-  const start = performance.now();
-  for (let i = 0; i < repeats; i++) await session.run(feed);
-  const seconds = (performance.now() - start) / 1000;
+  const ms = await timeMedian(() => session.run(feed), 7, 2);
   await session.release();
-  return (2 * width * width * points * repeats) / seconds / 1e9;
+  return (2 * width * width * points) / (ms / 1000) / 1e9;
 }
 
 interface Row {
@@ -118,7 +116,7 @@ export async function benchRender(): Promise<void> {
   const ckpt = referenceCheckpoint();
   const dir = await mkdtemp(join(tmpdir(), "siren-bench-render-"));
   try {
-    const gemm = await measureGemm(ckpt.spec.width, 16384, 8);
+    const gemm = await measureGemm(ckpt.spec.width, 16384);
     console.log(`render: matmul-bound reference (one Gemm 16384x256x256, 2 threads): ${gemm.toFixed(1)} GFLOP/s`);
     const rows: Row[] = [];
     for (const size of [512, 1024]) {
@@ -151,5 +149,3 @@ export async function benchRender(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) await benchRender();

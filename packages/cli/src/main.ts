@@ -7,6 +7,9 @@ import { registerServe } from "./commands/serve.ts";
 import { registerStudy } from "./commands/study.ts";
 import { registerTrain } from "./commands/train.ts";
 
+// `pnpm siren` runs in the repository root; paths the user typed are relative to where they typed them.
+if (process.env.INIT_CWD && process.env.INIT_CWD !== process.cwd()) process.chdir(process.env.INIT_CWD);
+
 const program = new Command("siren")
   .description("Train, export, render and view implicit neural representations of images")
   .showHelpAfterError("(run with --help for usage)")

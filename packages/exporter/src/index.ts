@@ -1,1 +1,6 @@
+export * from "./export-model.ts";
+export * from "./model-metadata.ts";
 export * from "./onnx-model.ts";
+export * from "./render.ts";
+export * from "./render-file.ts";
+export * from "./value-files.ts";

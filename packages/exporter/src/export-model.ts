@@ -1,0 +1,142 @@
+import { mkdir } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import {
+  type Checkpoint,
+  forwardJet,
+  Graph,
+  GraphOps,
+  layerScale,
+  type ModelParams,
+  type ModelSpec,
+  modelLabel,
+  ONNX_INPUT,
+  ONNX_OUTPUTS,
+  UserError,
+} from "@siren-onnx/core";
+import { loadCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
+import { metadataProps } from "./model-metadata.ts";
+import { graphToOnnx } from "./onnx-model.ts";
+import { assertWritable, isDirectory } from "./output-files.ts";
+
+export interface GraphOptions {
+  /** Add the `gradient` and `laplacian` outputs. */
+  derivatives: boolean;
+  /**
+   * Multiply omega0 into the sine layers' weights and biases so every Gemm has alpha = beta = 1
+   * (default true; the bench compares both).
+   */
+  foldOmega0?: boolean;
+}
+
+/** The file name suffixes of the two models written per checkpoint. */
+export const IMAGE_MODEL_SUFFIX = ".onnx";
+export const DERIVATIVE_MODEL_SUFFIX = ".deriv.onnx";
+/** Name of the checkpoint inside a trainer run directory. */
+export const RUN_CHECKPOINT = "checkpoint.safetensors";
+
+/** Weights with each layer's scale (omega0 for sine layers) multiplied in, and a spec whose scales are all 1. */
+export function foldLayerScales(spec: ModelSpec, params: ModelParams): { spec: ModelSpec; params: ModelParams } {
+  const folded = params.map((p, i) => {
+    const s = layerScale(spec, i, params.length);
+    return s === 1 ? p : { ...p, weight: p.weight.map((w) => w * s), bias: p.bias.map((b) => b * s) };
+  });
+  return { spec: { ...spec, omega0: 1 }, params: folded };
+}
+
+/**
+ * The model as a graph: input `coords` [N, 2]; output `image` [N, C] and, with derivatives,
+ * `gradient` [N, C, 2] (last axis d/dx, d/dy) and `laplacian` [N, C]. The math is core's
+ * forwardJet emitted through GraphOps; weights are initializers named like the checkpoint's tensors.
+ */
+export function buildModelGraph(ckpt: Checkpoint, options: GraphOptions): Graph {
+  const { spec, params } = options.foldOmega0 === false ? ckpt : foldLayerScales(ckpt.spec, ckpt.params);
+  const graph = new Graph(`siren_${modelLabel(ckpt.spec.activation).replace("-", "_")}`);
+  const ops = new GraphOps(graph);
+  const coords = graph.input(ONNX_INPUT, [-1, 2]);
+  const layers = params.map((p, i) => ({
+    weight: graph.initializer(`layers.${i}.weight`, p.weight, [p.out, p.in]),
+    bias: graph.initializer(`layers.${i}.bias`, p.bias, [p.out]),
+  }));
+  const jet = forwardJet(ops, spec, layers, coords, options.derivatives ? 2 : 0);
+  graph.output(jet.value, ONNX_OUTPUTS.image);
+  if (options.derivatives) {
+    const [dx, dy] = jet.gradient!;
+    graph.output(ops.concat([ops.unsqueeze(dx, 2), ops.unsqueeze(dy, 2)], 2), ONNX_OUTPUTS.gradient);
+    graph.output(jet.laplacian!, ONNX_OUTPUTS.laplacian);
+  }
+  return graph.prune();
+}
+
+/** The serialised ONNX model with its metadata. */
+export function exportModelBytes(ckpt: Checkpoint, options: GraphOptions): Uint8Array {
+  const graph = buildModelGraph(ckpt, options);
+  const folded = options.foldOmega0 !== false && ckpt.spec.activation === "sine";
+  return graphToOnnx(graph, {
+    metadata: metadataProps(
+      ckpt,
+      graph.outputs.map((o) => o.name),
+    ),
+    docString:
+      `siren-onnx ${modelLabel(ckpt.spec.activation)} model (${ckpt.training.task}); see metadata_props.` +
+      (folded ? ` omega0 = ${ckpt.spec.omega0} is multiplied into the weights and biases of the sine layers.` : ""),
+  });
+}
+
+export interface ExportResult {
+  checkpoint: string;
+  imageModel: string;
+  derivativeModel: string;
+  spec: ModelSpec;
+  bytes: number;
+}
+
+/** The checkpoint file of a run directory or a checkpoint path. */
+export async function resolveCheckpoint(input: string): Promise<string> {
+  const dir = await isDirectory(input);
+  if (dir === undefined) throw new UserError(`no such run directory or checkpoint: ${input}`);
+  if (!dir) return input;
+  const file = join(input, RUN_CHECKPOINT);
+  if ((await isDirectory(file)) !== false) throw new UserError(`run directory ${input} has no ${RUN_CHECKPOINT}`);
+  return file;
+}
+
+/** models/<run dir name>, or models/<checkpoint name> for a checkpoint not called checkpoint.safetensors. */
+export function defaultModelPrefix(checkpointPath: string): string {
+  const name = basename(checkpointPath).replace(/\.safetensors$/, "");
+  return join("models", name === "checkpoint" ? basename(dirname(checkpointPath)) || name : name);
+}
+
+/**
+ * Writes `<prefix>.onnx` (image only) and `<prefix>.deriv.onnx` (image, gradient, Laplacian):
+ * onnxruntime runs every node whatever is fetched, so image-only viewing gets its own cheaper graph.
+ */
+export async function exportCheckpoint(
+  input: string,
+  outPrefix?: string,
+  options: { force?: boolean } = {},
+): Promise<ExportResult> {
+  const checkpointPath = await resolveCheckpoint(input);
+  let ckpt: Checkpoint;
+  try {
+    ckpt = await loadCheckpoint(checkpointPath);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  const prefix = (outPrefix ?? defaultModelPrefix(checkpointPath)).replace(/(\.deriv)?\.onnx$/, "");
+  const imageModel = prefix + IMAGE_MODEL_SUFFIX;
+  const derivativeModel = prefix + DERIVATIVE_MODEL_SUFFIX;
+  // Check both before writing either, so a refusal leaves nothing half-exported.
+  for (const path of [imageModel, derivativeModel]) await assertWritable(path, options.force ?? false);
+  const image = exportModelBytes(ckpt, { derivatives: false });
+  const derivatives = exportModelBytes(ckpt, { derivatives: true });
+  await mkdir(dirname(prefix), { recursive: true });
+  await writeFileAtomic(imageModel, image);
+  await writeFileAtomic(derivativeModel, derivatives);
+  return {
+    checkpoint: checkpointPath,
+    imageModel,
+    derivativeModel,
+    spec: ckpt.spec,
+    bytes: image.length + derivatives.length,
+  };
+}

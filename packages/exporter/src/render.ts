@@ -1,0 +1,275 @@
+/**
+ * The one renderer: runs an exported model over a pixel grid of any region, in tiles so memory
+ * stays bounded, and turns the values into pictures. Used by `siren render` and the viewer server.
+ */
+import { readFile, stat } from "node:fs/promises";
+import {
+  colorize,
+  extractRenderValues,
+  formatRegion,
+  needsDerivatives,
+  ONNX_INPUT,
+  parsePositiveInt,
+  parseRegion,
+  parseRenderOutput,
+  type Region,
+  type RenderOutput,
+  regionGridRows,
+  renderSource,
+  TRAINING_DOMAIN,
+  UserError,
+  valuesPerPoint,
+} from "@siren-onnx/core";
+import * as ort from "onnxruntime-node";
+import sharp from "sharp";
+import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX } from "./export-model.ts";
+import { type ModelMetadata, readModelMetadata } from "./model-metadata.ts";
+
+export type { RenderOutput } from "@siren-onnx/core";
+export { colorize } from "@siren-onnx/core";
+
+/** Largest width or height of a render. */
+export const MAX_RENDER_SIDE = 16384;
+/** Largest render of the CLI: 64 megapixels (8192 x 8192); the server passes a lower cap. */
+export const MAX_RENDER_PIXELS = 8192 * 8192;
+/** Points per onnxruntime call: one 1024² batch needs 8.4 GB, tiles of this size a few hundred MB. */
+export const DEFAULT_TILE_POINTS = 65536;
+/** Default size when the model does not record its training image. */
+export const DEFAULT_RENDER_SIDE = 512;
+
+export interface RenderRequest {
+  width: number;
+  height: number;
+  region: Region;
+  output: RenderOutput;
+}
+
+export interface RenderOptions extends RenderRequest {
+  tilePoints?: number;
+  onProgress?: (donePoints: number, totalPoints: number) => void;
+  /** Stops between tiles (e.g. when a server's client goes away). */
+  signal?: AbortSignal;
+}
+
+/** Untrusted render parameters (CLI options or query strings). */
+export interface RenderRequestInput {
+  width: number | string;
+  height: number | string;
+  region?: Region | string;
+  output?: string;
+}
+
+/** Checks a render request against the size limits; every problem is a one-line UserError. */
+export function validateRenderRequest(
+  input: RenderRequestInput,
+  limits: { maxSide?: number; maxPixels?: number } = {},
+): RenderRequest {
+  const maxSide = limits.maxSide ?? MAX_RENDER_SIDE;
+  const maxPixels = limits.maxPixels ?? MAX_RENDER_PIXELS;
+  const width = parsePositiveInt(String(input.width), "width", maxSide);
+  const height = parsePositiveInt(String(input.height), "height", maxSide);
+  if (width * height > maxPixels) {
+    throw new UserError(
+      `${width} x ${height} is ${width * height} pixels, beyond the limit of ${maxPixels} pixels (${(maxPixels / 2 ** 20).toFixed(0)} megapixels)`,
+    );
+  }
+  const region =
+    input.region === undefined
+      ? TRAINING_DOMAIN
+      : parseRegion(typeof input.region === "string" ? input.region : formatRegion(input.region));
+  return { width, height, region, output: parseRenderOutput(input.output ?? "image") };
+}
+
+/** The training image size when the model records it, else 512²; one given side keeps the training aspect. */
+export function defaultRenderSize(
+  metadata: ModelMetadata,
+  width?: string | number,
+  height?: string | number,
+): { width: number | string; height: number | string } {
+  const w0 = metadata.source.width > 0 ? metadata.source.width : DEFAULT_RENDER_SIDE;
+  const h0 = metadata.source.height > 0 ? metadata.source.height : DEFAULT_RENDER_SIDE;
+  const scaled = (given: string | number, from: number, to: number) => {
+    const n = Number(given);
+    return Number.isFinite(n) && n > 0 ? Math.max(1, Math.round((n * to) / from)) : given;
+  };
+  return {
+    width: width ?? (height !== undefined ? scaled(height, h0, w0) : w0),
+    height: height ?? (width !== undefined ? scaled(width, w0, h0) : h0),
+  };
+}
+
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
+  graphOptimizationLevel: "all",
+};
+
+interface LoadedFile {
+  path: string;
+  bytes: Uint8Array;
+  metadata: ModelMetadata;
+}
+
+async function readModelFile(path: string): Promise<LoadedFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? `model not found: ${path}` : `cannot read model ${path} (${code})`);
+  }
+  try {
+    return { path, bytes, metadata: readModelMetadata(bytes) };
+  } catch (err) {
+    throw new UserError(`${path}: ${(err as Error).message}`);
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** Same weights and training: the sibling file was exported from the same checkpoint. */
+function sameModel(a: ModelMetadata, b: ModelMetadata): boolean {
+  return JSON.stringify([a.spec, a.training]) === JSON.stringify([b.spec, b.training]);
+}
+
+/**
+ * An exported model ready to render. Given `<name>.onnx` (image only), derivative outputs come
+ * from the sibling `<name>.deriv.onnx`; given `<name>.deriv.onnx`, image renders use the cheaper
+ * `<name>.onnx` when it is there. Sessions are created on first use.
+ */
+export class RenderModel {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  private constructor(
+    private readonly main: LoadedFile,
+    /** The file with the derivative outputs, if any. */
+    readonly derivativesPath: string | undefined,
+    private readonly imagePath: string,
+  ) {}
+
+  static async load(path: string): Promise<RenderModel> {
+    const main = await readModelFile(path);
+    const base = path.replace(/(\.deriv)?\.onnx$/, "");
+    const derivSibling = base + DERIVATIVE_MODEL_SUFFIX;
+    const imageSibling = base + IMAGE_MODEL_SUFFIX;
+    const derivativesPath = main.metadata.hasDerivatives
+      ? path
+      : path !== derivSibling && (await isFile(derivSibling))
+        ? derivSibling
+        : undefined;
+    const imagePath =
+      main.metadata.hasDerivatives && path !== imageSibling && (await isFile(imageSibling)) ? imageSibling : path;
+    const model = new RenderModel(main, derivativesPath, imagePath);
+    await model.sessionFor(path); // fail early on a file onnxruntime rejects
+    return model;
+  }
+
+  get path(): string {
+    return this.main.path;
+  }
+
+  get metadata(): ModelMetadata {
+    return this.main.metadata;
+  }
+
+  get hasDerivatives(): boolean {
+    return this.derivativesPath !== undefined;
+  }
+
+  /** The session that computes a render output (loading the sibling file when needed). */
+  async session(output: RenderOutput): Promise<ort.InferenceSession> {
+    if (!needsDerivatives(output)) return this.sessionFor(this.imagePath);
+    if (!this.derivativesPath) {
+      throw new UserError(
+        `${this.path} has no derivative outputs and there is no ${this.path.replace(/\.onnx$/, DERIVATIVE_MODEL_SUFFIX)} beside it (siren export writes both)`,
+      );
+    }
+    return this.sessionFor(this.derivativesPath);
+  }
+
+  private sessionFor(path: string): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(path);
+    if (!session) {
+      session = this.createSession(path);
+      this.sessions.set(path, session);
+    }
+    return session;
+  }
+
+  private async createSession(path: string): Promise<ort.InferenceSession> {
+    const file = path === this.path ? this.main : await readModelFile(path);
+    if (!sameModel(file.metadata, this.metadata)) {
+      throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
+    }
+    try {
+      return await ort.InferenceSession.create(file.bytes, SESSION_OPTIONS);
+    } catch (err) {
+      throw new UserError(`${path}: onnxruntime cannot load the model: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of sessions) await (await s.catch(() => undefined))?.release();
+  }
+}
+
+export function loadRenderModel(path: string): Promise<RenderModel> {
+  return RenderModel.load(path);
+}
+
+/**
+ * Raw values of a render, row-major: [H*W, C] (image, gradient-x/-y/-magnitude, laplacian) or
+ * [H*W, C, 2] for the gradient. Points are evaluated in tiles of at most tilePoints.
+ */
+export async function renderValues(model: RenderModel, options: RenderOptions): Promise<Float32Array> {
+  const { width, height, region, output } = validateRenderRequest(options);
+  const tile = parsePositiveInt(String(options.tilePoints ?? DEFAULT_TILE_POINTS), "tilePoints");
+  const channels = model.metadata.channels;
+  const source = renderSource(output);
+  const session = await model.session(output);
+  const total = width * height;
+  const out = new Float32Array(total * valuesPerPoint(output, channels));
+  for (let start = 0; start < total; start += tile) {
+    const n = Math.min(tile, total - start);
+    const firstRow = Math.floor(start / width);
+    const rows = regionGridRows(width, height, region, firstRow, Math.ceil((start + n) / width));
+    const skip = start - firstRow * width;
+    const coords = new ort.Tensor("float32", rows.subarray(2 * skip, 2 * (skip + n)), [n, 2]);
+    const result = await session.run({ [ONNX_INPUT]: coords }, [source]);
+    extractRenderValues(output, result[source].data as Float32Array, n, channels, out, start);
+    options.onProgress?.(start + n, total);
+    // onnxruntime-node runs synchronously: let pending I/O (a server's other requests) through between tiles.
+    await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+  }
+  return out;
+}
+
+export interface PngRender {
+  png: Buffer;
+  normalisation: string;
+  width: number;
+  height: number;
+}
+
+/** A PNG of a render output (grey for single-channel images, RGB otherwise). */
+export async function renderPng(model: RenderModel, options: RenderOptions): Promise<PngRender> {
+  const values = await renderValues(model, options);
+  const { rgba, normalisation } = colorize(values, options.output, model.metadata.channels);
+  const { width, height } = options;
+  let image = sharp(rgba, { raw: { width, height, channels: 4 } }).removeAlpha();
+  if (options.output === "image" && model.metadata.channels === 1) {
+    const grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i];
+    image = sharp(grey, { raw: { width, height, channels: 1 } }).toColourspace("b-w");
+  }
+  return { png: await image.png().toBuffer(), normalisation, width, height };
+}
