@@ -189,6 +189,20 @@ function positiveScale(values: Float32Array): number {
   return s > 0 ? s : 1;
 }
 
+/** |mean gradient| per point, or the channel mean of a scalar output. */
+function pictureValues(values: Float32Array, output: RenderOutput, channels: number): Float32Array {
+  if (output !== "gradient") return channelMean(values, channels);
+  const g = meanGradient(values, channels);
+  const magnitude = new Float32Array(g.length / 2);
+  for (let i = 0; i < magnitude.length; i++) magnitude[i] = Math.hypot(g[2 * i], g[2 * i + 1]);
+  return magnitude;
+}
+
+/** The value a derivative picture saturates at (the percentile colorize uses; 1 for the image). */
+export function pictureScale(values: Float32Array, output: RenderOutput, channels: number): number {
+  return output === "image" ? 1 : positiveScale(pictureValues(values, output, channels));
+}
+
 const fmt = (v: number) => String(+v.toPrecision(4));
 
 /**
@@ -196,29 +210,27 @@ const fmt = (v: number) => String(+v.toPrecision(4));
  * valuesPerPoint). Derivative pictures of RGB models show the mean over channels (which is
  * the derivative of the mean intensity); the raw values keep every channel.
  */
-export function colorize(values: Float32Array, output: RenderOutput, channels: number): Picture {
+export function colorize(values: Float32Array, output: RenderOutput, channels: number, fixedScale?: number): Picture {
   if (output === "image") return imagePicture(values, channels);
   const mean = channels > 1 ? "; mean over channels" : "";
+  const v = pictureValues(values, output, channels);
+  // A fixed scale lets a progressive renderer colour tiles before the whole picture is known.
+  const scale = fixedScale ?? positiveScale(v);
+  const clip = fixedScale === undefined ? ` (${CLIP_PERCENTILE}th percentile)` : "";
   if (output === "gradient") {
-    const g = meanGradient(values, channels);
-    const magnitude = new Float32Array(g.length / 2);
-    for (let i = 0; i < magnitude.length; i++) magnitude[i] = Math.hypot(g[2 * i], g[2 * i + 1]);
-    const scale = positiveScale(magnitude);
     return {
-      rgba: directionPicture(g, scale),
-      normalisation: `gradient: HSV, hue = direction atan2(d/dy, d/dx), brightness = |gradient| / ${fmt(scale)} (${CLIP_PERCENTILE}th percentile), clipped${mean}`,
+      rgba: directionPicture(meanGradient(values, channels), scale),
+      normalisation: `gradient: HSV, hue = direction atan2(d/dy, d/dx), brightness = |gradient| / ${fmt(scale)}${clip}, clipped${mean}`,
     };
   }
-  const v = channelMean(values, channels);
-  const scale = positiveScale(v);
   if (output === "gradient-magnitude") {
     return {
       rgba: sequentialPicture(v, scale),
-      normalisation: `gradient-magnitude: viridis from 0 to ${fmt(scale)} (${CLIP_PERCENTILE}th percentile), clipped${mean}`,
+      normalisation: `gradient-magnitude: viridis from 0 to ${fmt(scale)}${clip}, clipped${mean}`,
     };
   }
   return {
     rgba: divergingPicture(v, scale),
-    normalisation: `${output}: diverging blue-white-red, symmetric ±${fmt(scale)} (${CLIP_PERCENTILE}th percentile of |value|), clipped${mean}`,
+    normalisation: `${output}: diverging blue-white-red, symmetric ±${fmt(scale)}${fixedScale === undefined ? ` (${CLIP_PERCENTILE}th percentile of |value|)` : ""}, clipped${mean}`,
   };
 }

@@ -1,14 +1,4 @@
-import {
-  absPercentile,
-  CLIP_PERCENTILE,
-  channelMean,
-  colorize,
-  directionPicture,
-  divergingPicture,
-  imagePicture,
-  type RenderOutput,
-  sequentialPicture,
-} from "@siren-onnx/core";
+import { colorize, pictureScale, type RenderOutput } from "@siren-onnx/core";
 
 /**
  * Colours for progressive rendering. The finished picture is core's colorize (the same as
@@ -17,34 +7,7 @@ import {
  * (a good estimate: the same picture at lower resolution) and the last level is recoloured.
  */
 
-/** Mean over channels of [N, C, 2] gradients, as [N, 2] (colorize shows the mean intensity's gradient). */
-function meanGradient(values: Float32Array, channels: number): Float32Array {
-  if (channels === 1) return values;
-  const n = values.length / (2 * channels);
-  const out = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < channels; c++) {
-      out[2 * i] += values[2 * (i * channels + c)] / channels;
-      out[2 * i + 1] += values[2 * (i * channels + c) + 1] / channels;
-    }
-  }
-  return out;
-}
-
-/** The value that colorize saturates at for these values (unused for the image). */
-export function pictureScale(values: Float32Array, output: RenderOutput, channels: number): number {
-  if (output === "image") return 1;
-  let v: Float32Array;
-  if (output === "gradient") {
-    const g = meanGradient(values, channels);
-    v = new Float32Array(g.length / 2);
-    for (let i = 0; i < v.length; i++) v[i] = Math.hypot(g[2 * i], g[2 * i + 1]);
-  } else {
-    v = channelMean(values, channels);
-  }
-  const s = absPercentile(v, CLIP_PERCENTILE);
-  return s > 0 ? s : 1;
-}
+export { pictureScale };
 
 /** RGBA of some points coloured at a given scale (see pictureScale). */
 export function previewPicture(
@@ -53,10 +16,7 @@ export function previewPicture(
   channels: number,
   scale: number,
 ): Uint8ClampedArray {
-  if (output === "image") return imagePicture(values, channels).rgba;
-  if (output === "gradient") return directionPicture(meanGradient(values, channels), scale);
-  const v = channelMean(values, channels);
-  return output === "gradient-magnitude" ? sequentialPicture(v, scale) : divergingPicture(v, scale);
+  return colorize(values, output, channels, scale).rgba;
 }
 
 /** The finished picture, exactly as `siren render` and /api/render colour it. */
