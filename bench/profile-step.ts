@@ -21,7 +21,7 @@ const session = await ort.InferenceSession.create(graphToOnnx(graph), {
 const feeds: Record<string, ort.Tensor> = {
   coords: new ort.Tensor(
     "float32",
-    regionGrid(128, 128)
+    regionGrid(256, 256)
       .subarray(0, 2 * batch)
       .slice(),
     [batch, 2],
@@ -54,11 +54,21 @@ const events = JSON.parse(await readFile(file, "utf8")) as Array<{
   args?: { op_name?: string };
 }>;
 await rm(file, { force: true });
+// Gemm is split by its transpose flags: the weight-gradient products (transA) have N as inner dimension.
+const gemmKind = new Map(
+  graph.nodes
+    .filter((n) => n.op === "Gemm")
+    .map((n) => {
+      const flag = (k: string) => (n.attributes[k] as { int: number } | undefined)?.int ?? 0;
+      return [n.name, `Gemm ${flag("transA") ? "T" : "N"}${flag("transB") ? "T" : "N"}`];
+    }),
+);
 const byOp = new Map<string, number>();
 let total = 0;
 for (const e of events) {
   if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;
-  const op = e.args?.op_name ?? "?";
+  const node = e.name.replace(/_kernel_time$/, "");
+  const op = gemmKind.get(node) ?? e.args?.op_name ?? "?";
   byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 4);
   total += e.dur / 4;
 }
