@@ -1,3 +1,4 @@
+export * from "./calculus.ts";
 export * from "./engines/create-engine.ts";
 export * from "./engines/engine.ts";
 export * from "./engines/onnx-engine.ts";

@@ -118,7 +118,9 @@ export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> 
     writeFileAtomic(join(dir, RUN_FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`),
     saveImagePng(join(dir, RUN_FILES.reconstruction), result.prediction, width, height, channels),
     writeFileAtomic(join(dir, RUN_FILES.curves), svg),
-    ...(task.pictures ?? []).map((p) => saveImagePng(join(dir, p.file), p.values, p.width, p.height, p.channels)),
+    ...[...(task.pictures ?? []), ...(task.resultPictures?.(result.prediction) ?? [])].map((p) =>
+      saveImagePng(join(dir, p.file), p.values, p.width, p.height, p.channels),
+    ),
   ]);
   return checkpoint;
 }

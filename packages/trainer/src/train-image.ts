@@ -3,7 +3,7 @@ import { createSpec, initParams, type ModelKind, modelLabel, nyquistOctaves } fr
 import type { EngineName } from "./engines/create-engine.ts";
 import { loadImage } from "./image-io.ts";
 import { prepareRunDir, writeRun } from "./run-output.ts";
-import { buildTask, type TaskName, type TaskSettings } from "./tasks/index.ts";
+import { buildTask, TASK_DEFAULTS, type TaskName, type TaskSettings } from "./tasks/index.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
 
 /**
@@ -24,6 +24,11 @@ export const TRAIN_DEFAULTS = {
   width: 256,
   hiddenLayers: 3,
 };
+
+/** TRAIN_DEFAULTS with a task's own defaults (TASK_DEFAULTS) on top. */
+export function trainDefaults(task: TaskName): typeof TRAIN_DEFAULTS {
+  return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task] };
+}
 
 export interface TrainImageOptions {
   image: string;
@@ -59,7 +64,7 @@ export function defaultRunDir(image: string, model: ModelKind, task: TaskName): 
 /** Loads the image, builds the task, trains and writes the run directory. */
 export async function trainImage(options: TrainImageOptions): Promise<{ dir: string; result: TrainLoopResult }> {
   const o = {
-    ...TRAIN_DEFAULTS,
+    ...trainDefaults(options.task ?? TRAIN_DEFAULTS.task),
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as Required<
     Omit<

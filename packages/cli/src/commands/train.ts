@@ -7,7 +7,9 @@ import {
   parseTaskName,
   RUN_FILES,
   type Schedule,
+  TASK_NAMES,
   TRAIN_DEFAULTS,
+  trainDefaults,
   trainImage,
 } from "@siren-onnx/trainer";
 import type { Command } from "commander";
@@ -16,10 +18,11 @@ interface TrainFlags {
   model: string;
   task: string;
   size: string;
-  steps: string;
-  lr: string;
-  batch: string;
-  schedule: string;
+  // Unset unless given, so a task's own defaults (TASK_DEFAULTS) apply.
+  steps?: string;
+  lr?: string;
+  batch?: string;
+  schedule?: string;
   seed: string;
   engine: string;
   device: string;
@@ -58,12 +61,15 @@ export function registerTrain(program: Command): void {
     .description("fit a coordinate MLP to an image and write a run directory")
     .argument("<image>", "PNG, JPEG or WebP image")
     .option("--model <kind>", "siren | relu | tanh | sigmoid | relu-pe", "siren")
-    .option("--task <task>", "what supervises the network", d.task)
+    .option("--task <task>", `what supervises the network: ${TASK_NAMES.join(" | ")}`, d.task)
     .option("--size <n>", `train on the centred square resized to n x n (8..${MAX_IMAGE_SIZE})`, String(d.size))
-    .option("--steps <n>", "Adam steps", String(d.steps))
-    .option("--lr <x>", "learning rate (reference: 1e-4)", String(d.lr))
-    .option("--batch <n|full>", "random pixels per step, or full (reference)", String(d.batch))
-    .option("--schedule <s>", "learning-rate schedule: cosine (decays to 0) | constant (reference)", d.schedule)
+    .option("--steps <n>", `Adam steps (default: ${d.steps}, or the task's own)`)
+    .option("--lr <x>", `learning rate (default: ${d.lr}, or the task's own; reference: 1e-4)`)
+    .option("--batch <n|full>", `random pixels per step, or full (reference) (default: ${d.batch}, or the task's own)`)
+    .option(
+      "--schedule <s>",
+      `learning-rate schedule: cosine (decays to 0) | constant (reference) (default: ${d.schedule}, or the task's own)`,
+    )
     .option("--seed <n>", "seed of the weights and the batches", String(d.seed))
     .option("--engine <name>", "onnxruntime | tfjs", d.engine)
     .option("--device <name>", "cpu | cuda", "cpu")
@@ -77,16 +83,18 @@ export function registerTrain(program: Command): void {
     .option("--out <dir>", "run directory (default runs/<image>-<model>[-<task>])")
     .option("--force", "overwrite the run files of a non-empty --out directory")
     .action(async (image: string, flags: TrainFlags) => {
-      const steps = parsePositiveInt(flags.steps, "--steps", 1_000_000);
+      const task = parseTaskName(flags.task);
+      const steps =
+        flags.steps === undefined ? trainDefaults(task).steps : parsePositiveInt(flags.steps, "--steps", 1_000_000);
       const options = {
         image,
         model: parseModelKind(flags.model),
-        task: parseTaskName(flags.task),
+        task,
         size: parsePositiveInt(flags.size, "--size", MAX_IMAGE_SIZE),
         steps,
-        lr: parsePositiveNumber(flags.lr, "--lr"),
-        batch: parseBatch(flags.batch),
-        schedule: parseSchedule(flags.schedule),
+        lr: flags.lr === undefined ? undefined : parsePositiveNumber(flags.lr, "--lr"),
+        batch: flags.batch === undefined ? undefined : parseBatch(flags.batch),
+        schedule: flags.schedule === undefined ? undefined : parseSchedule(flags.schedule),
         seed: parseSeed(flags.seed),
         engine: parseEngineName(flags.engine),
         device: flags.device,
@@ -119,6 +127,8 @@ export function registerTrain(program: Command): void {
             progress.update(step, {
               loss: loss.toExponential(3),
               psnr: lastMetrics ? `${lastMetrics.psnr.toFixed(2)} dB` : "--",
+              // Derivative-only tasks are scored after an affine fit (see the README, "Tasks").
+              ...(lastMetrics?.psnrAffine === undefined ? {} : { affine: `${lastMetrics.psnrAffine.toFixed(2)} dB` }),
             }),
         });
         const m = result.metrics;

@@ -36,6 +36,8 @@ export interface Task {
   /** Task settings recorded in the checkpoint and metrics.json (scalings, points, alpha, ...). */
   summary: Record<string, unknown>;
   pictures?: TaskPicture[];
+  /** Pictures made from the final reconstruction (e.g. the affine-fitted image of a derivative-only fit). */
+  resultPictures?(prediction: Float32Array): TaskPicture[];
 }
 
 export function pointCount(task: Task): number {

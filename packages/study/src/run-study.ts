@@ -1,0 +1,183 @@
+import { basename, join, resolve } from "node:path";
+import { modelLabel } from "@siren-onnx/core";
+import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
+import { exportCheckpoint } from "@siren-onnx/exporter";
+import { trainImage } from "@siren-onnx/trainer";
+import { estimateRunSeconds, estimateStudySeconds } from "./cost-model.ts";
+import { reportHtml } from "./report-html.ts";
+import { makeReportPictures } from "./report-pictures.ts";
+import { HEADLINE_METRIC, type RunResult, readRunResult, resultsJson } from "./results.ts";
+import { BUNDLED_IMAGES, FULL_STUDY, QUICK_STUDY, type StudyConfig } from "./study-config.ts";
+import {
+  imageHashes,
+  isFinished,
+  markFinished,
+  openReportFolder,
+  REPORT_FILES,
+  runFingerprint,
+} from "./study-folder.ts";
+import { planStudy, type StudyRun } from "./study-plan.ts";
+
+export interface RunStudyOptions {
+  quick?: boolean;
+  /** Default: the bundled data/camera.png and data/astronaut.png. */
+  image?: string;
+  image2?: string;
+  /** Report folder (default "report"). */
+  out?: string;
+  /** Retrain finished runs, and accept a non-empty --out that is not a study report. */
+  force?: boolean;
+  /** Overrides of the full or quick settings (tests use tiny images and networks). */
+  config?: Partial<StudyConfig>;
+  /** Status lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Show the per-step progress line (default true). */
+  progress?: boolean;
+  /** Aborting stops after the current training step; finished runs are kept for resuming. */
+  signal?: AbortSignal;
+}
+
+export interface StudyResult {
+  out: string;
+  html: string;
+  results: string;
+  runs: RunResult[];
+  trained: number;
+  reused: number;
+  /** True when aborted: the report was not written; run again to resume. */
+  stopped: boolean;
+  seconds: number;
+}
+
+export function studyConfig(options: Pick<RunStudyOptions, "quick" | "config">): StudyConfig {
+  const base = options.quick ? QUICK_STUDY : FULL_STUDY;
+  return options.config ? { ...base, name: "custom", ...options.config } : base;
+}
+
+/** Tracks the whole study's ETA: the cost model's estimate, scaled by how this machine did so far. */
+class StudyClock {
+  private predictedDone = 0;
+  private readonly started = performance.now();
+
+  constructor(private readonly predictedTotal: number) {}
+
+  finish(predicted: number): void {
+    this.predictedDone += predicted;
+  }
+
+  /** Seconds left when `partial` predicted seconds of the current run are done. */
+  remaining(partial = 0): number {
+    const done = this.predictedDone + partial;
+    const elapsed = (performance.now() - this.started) / 1000;
+    const speed = done > 0 && elapsed > 5 ? elapsed / done : 1;
+    return Math.max(0, (this.predictedTotal - done) * speed);
+  }
+}
+
+/**
+ * Trains every run of the study into <out>/runs/<id> (reusing finished ones), exports each model
+ * to <out>/models, renders the pictures and writes <out>/index.html and <out>/results.json.
+ */
+export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResult> {
+  const started = performance.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const config = studyConfig(options);
+  const out = options.out ?? "report";
+  const images = {
+    image: resolve(options.image ?? BUNDLED_IMAGES.image),
+    image2: resolve(options.image2 ?? BUNDLED_IMAGES.image2),
+  };
+  const hashes = await imageHashes(images);
+  const runs = planStudy(config);
+  await openReportFolder(out, Boolean(options.force), { config, images, hashes });
+
+  const runDir = (run: StudyRun) => join(out, REPORT_FILES.runs, run.id);
+  const fingerprints = new Map(runs.map((r) => [r.id, runFingerprint(r, config, hashes)]));
+  const finished = new Set<string>();
+  if (!options.force) {
+    for (const run of runs) if (await isFinished(runDir(run), fingerprints.get(run.id)!)) finished.add(run.id);
+  }
+  const todo = runs.filter((r) => !finished.has(r.id));
+  const full = planStudy(FULL_STUDY);
+  log(
+    `study (${config.name}): ${runs.length} runs, ${finished.size} already finished; ` +
+      `expected about ${formatSeconds(estimateStudySeconds(todo, config))} on a 2-core machine ` +
+      `(the full study, ${full.length} runs at ${FULL_STUDY.size}²: about ${formatSeconds(estimateStudySeconds(full, FULL_STUDY))})`,
+  );
+
+  const clock = new StudyClock(estimateStudySeconds(todo, config));
+  let trained = 0;
+  let stopped = false;
+  for (const [k, run] of runs.entries()) {
+    const label = `[${k + 1}/${runs.length}] ${run.id}`;
+    if (finished.has(run.id)) {
+      log(`${label}: finished before, kept`);
+    } else {
+      const predicted = estimateRunSeconds(run, config);
+      log(
+        `${label}: ${run.task}, ${modelLabel(run.model)}, ${run.steps} steps (study eta ${formatSeconds(clock.remaining())})`,
+      );
+      const progress = options.progress === false ? undefined : new Progress(label, run.steps);
+      const metric = HEADLINE_METRIC[run.task];
+      const { result } = await trainImage({
+        image: images.image,
+        model: run.model,
+        task: run.task,
+        taskSettings: { image2: images.image2, alpha: run.alpha, points: run.points },
+        size: config.size,
+        steps: run.steps,
+        width: config.width,
+        hiddenLayers: config.hiddenLayers,
+        evalEvery: config.evalEvery,
+        threads: config.threads,
+        out: runDir(run),
+        force: true,
+        signal: options.signal,
+        onStep: ({ step, lastMetrics }) =>
+          progress?.update(step, {
+            [metric]: lastMetrics ? `${lastMetrics[metric].toFixed(2)} dB` : "--",
+            "study eta": formatSeconds(clock.remaining((predicted * step) / run.steps)),
+          }),
+      });
+      if (result.stopped) {
+        progress?.stop();
+        stopped = true;
+        break;
+      }
+      await markFinished(runDir(run), fingerprints.get(run.id)!);
+      clock.finish(predicted);
+      trained++;
+    }
+    await exportCheckpoint(runDir(run), join(out, REPORT_FILES.models, run.id), { force: true });
+  }
+
+  const html = join(out, REPORT_FILES.html);
+  const resultsPath = join(out, REPORT_FILES.results);
+  if (stopped) {
+    log(`stopped: ${trained} runs trained this time; run the same command again to resume`);
+    return {
+      out,
+      html,
+      results: resultsPath,
+      runs: [],
+      trained,
+      reused: finished.size,
+      stopped,
+      seconds: elapsed(started),
+    };
+  }
+  const results = await Promise.all(runs.map((run) => readRunResult(out, run)));
+  log("rendering the report's pictures...");
+  const pictures = await makeReportPictures(out, config, images.image, results);
+  const imageNames = { image: basename(images.image), image2: basename(images.image2) };
+  await writeFileAtomic(
+    html,
+    reportHtml({ config, imageNames, modelsDir: join(out, REPORT_FILES.models), results, ...pictures }),
+  );
+  await writeFileAtomic(resultsPath, resultsJson(results, { study: config.name, config, images: imageNames }));
+  const seconds = elapsed(started);
+  log(`wrote ${html} and ${resultsPath} (${trained} runs trained, ${finished.size} reused, ${formatSeconds(seconds)})`);
+  return { out, html, results: resultsPath, runs: results, trained, reused: finished.size, stopped, seconds };
+}
+
+const elapsed = (since: number) => (performance.now() - since) / 1000;

@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "@siren-onnx/core";
+import { writeFileAtomic } from "@siren-onnx/core/node";
+import { RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
+import type { StudyConfig } from "./study-config.ts";
+import type { StudyRun } from "./study-plan.ts";
+
+/** The layout of a report folder. */
+export const REPORT_FILES = {
+  /** Marks the folder as a study report (and records how it was made). */
+  marker: "study.json",
+  html: "index.html",
+  results: "results.json",
+  runs: "runs",
+  models: "models",
+  pictures: "pictures",
+} as const;
+
+/** Written into a run's folder once it has finished: what exactly was trained there. */
+export const RUN_FINGERPRINT = "study-run.json";
+
+export interface StudyInputs {
+  image: string;
+  image2: string;
+}
+
+/** Content hashes, so a run is only reused for the very same images. */
+export async function imageHashes(inputs: StudyInputs): Promise<Record<keyof StudyInputs, string>> {
+  const hash = async (path: string) => {
+    try {
+      return createHash("sha256")
+        .update(await readFile(path))
+        .digest("hex")
+        .slice(0, 16);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UserError(code === "ENOENT" ? `image not found: ${path}` : `cannot read image ${path} (${code})`);
+    }
+  };
+  return { image: await hash(inputs.image), image2: await hash(inputs.image2) };
+}
+
+/**
+ * Everything that decides a run's result: a finished run is reused only when its fingerprint
+ * matches (so changing --quick, the images or the study's settings retrains it).
+ */
+export function runFingerprint(run: StudyRun, config: StudyConfig, hashes: Record<string, string>): string {
+  const { size, width, hiddenLayers, evalEvery } = config;
+  const images = run.task === "blend" ? hashes : { image: hashes.image };
+  const { lr, batch, schedule, seed } = trainDefaults(run.task);
+  return JSON.stringify({ run, size, width, hiddenLayers, evalEvery, lr, batch, schedule, seed, images });
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  return readFile(path, "utf8").catch(() => undefined);
+}
+
+/** A run counts as finished when it has its metrics.json and the fingerprint of this very run. */
+export async function isFinished(dir: string, fingerprint: string): Promise<boolean> {
+  const [recorded, metrics] = await Promise.all([
+    readText(join(dir, RUN_FINGERPRINT)),
+    readText(join(dir, RUN_FILES.metrics)),
+  ]);
+  return metrics !== undefined && recorded?.trim() === fingerprint;
+}
+
+export async function markFinished(dir: string, fingerprint: string): Promise<void> {
+  await writeFileAtomic(join(dir, RUN_FINGERPRINT), `${fingerprint}\n`);
+}
+
+/**
+ * Creates the report folder or reopens one for resuming. A non-empty folder that is not a
+ * study report is refused unless forced, so a typo in --out cannot litter someone's folder.
+ */
+export async function openReportFolder(out: string, force: boolean, description: unknown): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = await readdir(out);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw new UserError(`--out: ${out} exists and is not a directory`);
+    if (code !== "ENOENT") throw new UserError(`--out: cannot read ${out} (${code})`);
+  }
+  if (entries.length > 0 && !entries.includes(REPORT_FILES.marker) && !force) {
+    throw new UserError(
+      `--out: ${out} is not empty and holds no ${REPORT_FILES.marker} (not a study report); choose another --out or pass --force`,
+    );
+  }
+  try {
+    for (const sub of [REPORT_FILES.runs, REPORT_FILES.models, REPORT_FILES.pictures]) {
+      await mkdir(join(out, sub), { recursive: true });
+    }
+  } catch (err) {
+    throw new UserError(`--out: cannot create ${out} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  await writeFileAtomic(join(out, REPORT_FILES.marker), `${JSON.stringify(description, null, 2)}\n`);
+}

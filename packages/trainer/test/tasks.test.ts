@@ -1,0 +1,212 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSpec, initParams, type ModelKind, UserError } from "@siren-onnx/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pixelGradient } from "../src/calculus.ts";
+import { saveImagePng } from "../src/image-io.ts";
+import { affineFit, psnr } from "../src/metrics.ts";
+import { blendTask, loadSecondImage } from "../src/tasks/blend.ts";
+import { buildTask, TASK_NAMES, TASK_SUPERVISION, type Task, type TaskName } from "../src/tasks/index.ts";
+import { knownPixels } from "../src/tasks/inpaint.ts";
+import { TRAIN_DEFAULTS, trainDefaults, trainImage } from "../src/train-image.ts";
+import { trainLoop } from "../src/train-loop.ts";
+import { sampleImage } from "./tasks-images.ts";
+
+const smoothImage = (side: number, fs: Array<(x: number, y: number) => number>) => sampleImage(side, side, fs);
+
+const waves = (x: number, y: number) => 0.5 * Math.sin(2.5 * x + 1) * Math.cos(2 * y) + 0.3 * x * y;
+const ripple = (x: number, y: number) => 0.6 * Math.cos(3 * x - 2 * y) - 0.2 * y;
+const SIDE = 32;
+const image = smoothImage(SIDE, [waves]);
+
+async function train(task: Task, options: { model?: ModelKind; steps?: number; lr?: number } = {}) {
+  const spec = createSpec(options.model ?? "sine", {
+    width: 32,
+    hiddenLayers: 2,
+    outputs: task.reference.channels,
+    omega0: 10,
+  });
+  return trainLoop({
+    task,
+    spec,
+    params: initParams(spec, 0),
+    steps: options.steps ?? 300,
+    lr: options.lr ?? 1e-3,
+    schedule: "cosine",
+    batch: "full",
+    seed: 0,
+    engine: "onnxruntime",
+    threads: 1,
+  });
+}
+
+/** Standard deviation of the prediction over the image's: 1 when the contrast is right. */
+function contrastRatio(prediction: Float32Array, reference: Float32Array): number {
+  const std = (a: Float32Array) => {
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    return Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+  };
+  return std(prediction) / std(reference);
+}
+
+const settings = (extra: Record<string, unknown> = {}) => ({ seed: 0, ...extra });
+
+describe("task table", () => {
+  it("every task supervises what TASK_SUPERVISION says", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "siren-tasks-"));
+    try {
+      const second = join(dir, "b.png");
+      await saveImagePng(second, image.data, SIDE, SIDE, 1);
+      for (const name of TASK_NAMES) {
+        const task = await buildTask(name as TaskName, image, settings({ image2: second, points: 10 }));
+        expect(task.name).toBe(name);
+        expect(task.supervision).toBe(TASK_SUPERVISION[name]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("poisson-gradient", () => {
+  it("rebuilds a smooth 32x32 image from its gradient alone (affine-fit PSNR above 30 dB)", async () => {
+    const task = await buildTask("poisson-gradient", image, settings());
+    const result = await train(task);
+    expect(result.metrics.score).toBe(result.metrics.psnrAffine);
+    expect(result.metrics.psnrAffine).toBeGreaterThan(30);
+    // The gradient targets are in [-1, 1] units, so the rebuilt image has the image's contrast
+    // (the affine fit would hide a wrong unit scaling; this does not).
+    expect(contrastRatio(result.prediction, image.data)).toBeCloseTo(1, 1);
+  });
+
+  it("scores a reconstruction shifted by a constant as perfect after the affine fit", async () => {
+    const task = await buildTask("poisson-gradient", image, settings());
+    const shifted = image.data.map((v) => v + 0.4);
+    const metrics = task.evaluate(shifted);
+    expect(metrics.psnrAffine).toBeGreaterThan(100);
+    expect(metrics.psnr).toBeLessThan(20);
+    expect(task.summary.derivatives).toMatchObject({ gradientScale: [15.5, 15.5] });
+    expect(task.resultPictures?.(shifted).map((p) => p.file)).toEqual(["reconstruction-affine.png"]);
+  });
+});
+
+describe("poisson-laplacian", () => {
+  it("rebuilds a smooth 32x32 image from its Laplacian alone (affine-fit PSNR above 20 dB)", async () => {
+    const task = await buildTask("poisson-laplacian", image, settings());
+    const result = await train(task);
+    expect(result.metrics.psnrAffine).toBeGreaterThan(20);
+  });
+});
+
+describe("blend", () => {
+  const second = smoothImage(SIDE, [ripple]);
+
+  it("targets alpha * grad f1 + (1 - alpha) * grad f2 and scores against the pixel blend", () => {
+    const g1 = pixelGradient(image.data, SIDE, SIDE, 1);
+    const g2 = pixelGradient(second.data, SIDE, SIDE, 1);
+    const task = blendTask(image, second, 0.25);
+    expect(task.targets.dx[100]).toBeCloseTo(0.25 * g1.dx[100] + 0.75 * g2.dx[100], 5);
+    expect(task.targets.dy[200]).toBeCloseTo(0.25 * g1.dy[200] + 0.75 * g2.dy[200], 5);
+    expect(task.reference.data[50]).toBeCloseTo(0.25 * image.data[50] + 0.75 * second.data[50], 6);
+  });
+
+  it("with alpha = 1 reproduces image one from its gradients", async () => {
+    const task = blendTask(image, second, 1);
+    expect(Array.from(task.targets.dx)).toEqual(Array.from(pixelGradient(image.data, SIDE, SIDE, 1).dx));
+    const result = await train(task);
+    expect(psnr(affineFit(result.prediction, image.data, 1), image.data)).toBeGreaterThan(30);
+    expect(contrastRatio(result.prediction, image.data)).toBeCloseTo(1, 1);
+  });
+
+  it("loads the second image at the first one's size, repeating a grey image into RGB", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "siren-blend-"));
+    try {
+      const path = join(dir, "grey.png");
+      await saveImagePng(path, smoothImage(48, [ripple]).data, 48, 48, 1);
+      const rgb = smoothImage(SIDE, [waves, ripple, waves]);
+      const loaded = await loadSecondImage(path, rgb);
+      expect([loaded.width, loaded.height, loaded.channels]).toEqual([SIDE, SIDE, 3]);
+      expect(loaded.data[3 * 40]).toBe(loaded.data[3 * 40 + 2]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("needs --image2 and an alpha in [0, 1]", async () => {
+    await expect(buildTask("blend", image, settings())).rejects.toThrow(/--task blend needs --image2/);
+    await expect(buildTask("blend", image, settings({ image2: "x.png", alpha: 1.5 }))).rejects.toThrow(
+      /--alpha: expected a number in \[0, 1\], got 1.5/,
+    );
+  });
+});
+
+describe("inpaint", () => {
+  it("fills in half of the pixels: unseen PSNR above 28 dB and far above the known pixels' mean", async () => {
+    const count = SIDE * SIDE;
+    const task = await buildTask("inpaint", image, settings({ points: count / 2 }));
+    expect(task.coords.length).toBe(count);
+    const result = await train(task);
+    const known = knownPixels(count, count / 2, 0);
+    const mean = known.reduce((s, p) => s + image.data[p], 0) / known.length;
+    const baseline = task.evaluate(new Float32Array(count).fill(mean)).psnrUnseen;
+    expect(result.metrics.psnrUnseen).toBeGreaterThan(28);
+    expect(result.metrics.psnrUnseen).toBeGreaterThan(baseline + 15);
+    expect(result.metrics.score).toBe(result.metrics.psnrKnown);
+  });
+
+  it("draws the same mask for the same seed and another for another seed", () => {
+    expect(Array.from(knownPixels(100, 10, 3))).toEqual(Array.from(knownPixels(100, 10, 3)));
+    expect(Array.from(knownPixels(100, 10, 3))).not.toEqual(Array.from(knownPixels(100, 10, 4)));
+  });
+
+  it("refuses more points than pixels, or none given, with a one-line UserError", async () => {
+    await expect(buildTask("inpaint", image, settings({ points: SIDE * SIDE + 1 }))).rejects.toThrow(
+      new UserError("--points: 1025 is more than the 1024 pixels of the training image"),
+    );
+    await expect(buildTask("inpaint", image, settings())).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe("run folders of the new tasks", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "siren-task-runs-"));
+    await saveImagePng(join(dir, "a.png"), image.data, SIDE, SIDE, 1);
+    await saveImagePng(join(dir, "b.png"), smoothImage(SIDE, [ripple]).data, SIDE, SIDE, 1);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const run = (task: TaskName, taskSettings: Record<string, unknown>, lr?: number) =>
+    trainImage({
+      lr,
+      image: join(dir, "a.png"),
+      task,
+      taskSettings,
+      size: SIDE,
+      steps: 3,
+      width: 16,
+      hiddenLayers: 1,
+      threads: 1,
+      out: join(dir, task),
+    });
+
+  const metrics = async (task: string) => JSON.parse(await readFile(join(dir, task, "metrics.json"), "utf8"));
+
+  it("inpaint saves the mask and the known pixels; a given --lr beats the task's default", async () => {
+    await run("inpaint", { points: 100 }, 0.002);
+    expect(await readdir(join(dir, "inpaint"))).toEqual(expect.arrayContaining(["mask.png", "known.png"]));
+    expect((await metrics("inpaint")).lr).toBe(0.002);
+  });
+
+  it("blend saves the second image, the pixel blend and the affine-fitted reconstruction", async () => {
+    await run("blend", { image2: join(dir, "b.png") });
+    expect(await readdir(join(dir, "blend"))).toEqual(
+      expect.arrayContaining(["image2.png", "blend-reference.png", "reconstruction-affine.png"]),
+    );
+    // Without --lr the task's own default applies, not TRAIN_DEFAULTS'.
+    expect(trainDefaults("blend").lr).not.toBe(TRAIN_DEFAULTS.lr);
+    expect((await metrics("blend")).lr).toBe(trainDefaults("blend").lr);
+    expect((await metrics("blend")).taskSettings).toMatchObject({ alpha: 0.5, image2: "b.png" });
+  });
+});
