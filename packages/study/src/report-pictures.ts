@@ -40,7 +40,7 @@ function runFolderPictures(result: RunResult): Record<string, ReportPicture> {
       const score = kind === "reconstruction" || kind === "affine" ? ` (${result.value.toFixed(1)} dB)` : "";
       const picture = {
         file: posix.join(result.dir, file),
-        caption: `${result.model}: ${caption}${score}`,
+        caption: `${result.model}: ${kind === "known" ? `${result.points} ` : ""}${caption}${score}`,
         normalisation: "image: (v + 1) / 2 clipped to [0, 1]",
       };
       return [kind, picture];

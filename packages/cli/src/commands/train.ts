@@ -47,6 +47,14 @@ function parseSchedule(text: string): Schedule {
   return text;
 }
 
+function parseAlpha(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UserError(`--alpha: expected a number in [0, 1], got "${text}"`);
+  }
+  return n;
+}
+
 function parseSeed(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 0xffffffff)
@@ -106,7 +114,7 @@ export function registerTrain(program: Command): void {
         force: flags.force,
         taskSettings: {
           image2: flags.image2,
-          alpha: flags.alpha === undefined ? undefined : Number(flags.alpha),
+          alpha: flags.alpha === undefined ? undefined : parseAlpha(flags.alpha),
           points: flags.points === undefined ? undefined : parsePositiveInt(flags.points, "--points"),
         },
       };

@@ -59,7 +59,8 @@ export function chartGroup(series: Series[], options: ChartOptions, x = 0, y = 0
   }
   for (const t of niceTicks(y0, y1)) {
     const yy = m.top + ph - ((t - y0) / (y1 - y0)) * ph;
-    const label = options.logY ? `1e${t}` : `${t}`;
+    // Log axes: whole decades as 1eK, other ticks as their value.
+    const label = !options.logY ? `${t}` : Number.isInteger(t) ? `1e${t}` : (10 ** t).toPrecision(2);
     parts.push(`<line x1="${m.left - 4}" x2="${m.left + pw}" y1="${yy}" y2="${yy}" stroke="#eee"/>`);
     parts.push(`<text x="${m.left - 6}" y="${yy + 4}" text-anchor="end">${label}</text>`);
   }
