@@ -1,6 +1,7 @@
 import { regionGrid } from "@siren-onnx/core";
+import { pixelGradient, pixelLaplacian } from "../calculus.ts";
 import type { ImageData } from "../image-io.ts";
-import { affineFit, psnr } from "../metrics.ts";
+import { affineFit, mse, psnr } from "../metrics.ts";
 import type { Task } from "./task.ts";
 
 /** The affine-fitted reconstruction a derivative-only run saves next to the raw one. */
@@ -11,8 +12,10 @@ export const AFFINE_NOTE =
   "psnrAffine is the PSNR after a least-squares fit a * prediction + b per channel";
 
 /**
- * A task supervised by derivatives only, on every pixel of `reference`'s grid. It is scored by
- * psnrAffine (also the score that keeps the best weights); psnr is the raw reconstruction's.
+ * A task supervised by derivatives only, on every pixel of `reference`'s grid. It is reported
+ * by psnrAffine; psnr is the raw reconstruction's. The kept weights are chosen without looking
+ * at the image: by how well the reconstruction's own finite differences match the supervised
+ * ones (score = -error), so the selection uses only what the task is given.
  */
 export function derivativeOnlyTask(
   fields: Pick<Task, "name" | "supervision" | "targets" | "summary" | "pictures">,
@@ -23,14 +26,28 @@ export function derivativeOnlyTask(
     ...fields,
     coords: regionGrid(width, height),
     reference,
-    summary: { ...fields.summary, score: "psnrAffine", scoreNote: AFFINE_NOTE },
+    summary: { ...fields.summary, score: "supervisionError", scoreNote: AFFINE_NOTE },
     evaluate(prediction) {
       const psnrAffine = psnr(affineFit(prediction, reference.data, channels), reference.data);
-      return { psnr: psnr(prediction, reference.data), psnrAffine, score: psnrAffine };
+      const supervisionError = supervisedError(fields.targets, prediction, width, height, channels);
+      return { psnr: psnr(prediction, reference.data), psnrAffine, supervisionError, score: -supervisionError };
     },
     resultPictures(prediction) {
       const values = affineFit(prediction, reference.data, channels);
       return [{ file: AFFINE_RECONSTRUCTION_FILE, values, width, height, channels }];
     },
   };
+}
+
+/** Mean squared difference between the prediction's finite-difference derivatives and the targets. */
+function supervisedError(
+  targets: Record<string, Float32Array>,
+  prediction: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+): number {
+  if (targets.laplacian) return mse(pixelLaplacian(prediction, width, height, channels), targets.laplacian);
+  const g = pixelGradient(prediction, width, height, channels);
+  return (mse(g.dx, targets.dx) + mse(g.dy, targets.dy)) / 2;
 }
