@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadCheckpoint } from "@siren-onnx/core/node";
@@ -75,6 +76,16 @@ describe("siren train (CLI)", () => {
     ],
     ["an unknown flag", async () => ["train", "data/camera.png", "--colour"], /unknown option '--colour'/],
     [
+      "a task flag without its task",
+      async () => ["train", "data/camera.png", "--size", "16", "--points", "5", "--out", "/tmp/siren-never"],
+      /--points belongs to --task inpaint, but the task is fit/,
+    ],
+    [
+      "an alpha outside [0, 1]",
+      async () => ["train", "data/camera.png", "--task", "blend", "--alpha", "abc"],
+      /--alpha: expected a number in \[0, 1\], got "abc"/,
+    ],
+    [
       "a non-empty output directory",
       async (d) => {
         await mkdir(join(d, "full"));
@@ -96,6 +107,32 @@ describe("siren train (CLI)", () => {
       expect(lines.filter((l) => l.startsWith("error")).length).toBe(1);
     });
   }
+
+  it("reports divergence as a one-line error and leaves no empty run directory", async () => {
+    const dir = await tempDir();
+    const image = await writeSyntheticPng(join(dir, "img.png"), 16);
+    const out = join(dir, "run");
+    const r = await runCli([
+      "train",
+      image,
+      "--size",
+      "16",
+      "--width",
+      "16",
+      "--steps",
+      "20",
+      "--lr",
+      "1e9",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(errorLines(r.stderr).join("\n")).toMatch(/error: training diverged at step \d+ .*try a lower --lr/);
+    expect(existsSync(out)).toBe(false);
+    const cuda = await runCli(["train", image, "--size", "16", "--device", "gpu", "--out", out]);
+    expect(cuda.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
 
   it("stops cleanly on Ctrl-C and keeps the last finished step", async () => {
     const dir = await tempDir();

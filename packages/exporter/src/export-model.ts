@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   type Checkpoint,
@@ -13,10 +12,10 @@ import {
   ONNX_OUTPUTS,
   UserError,
 } from "@siren-onnx/core";
-import { loadCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
+import { loadCheckpoint } from "@siren-onnx/core/node";
 import { metadataProps } from "./model-metadata.ts";
 import { graphToOnnx } from "./onnx-model.ts";
-import { assertWritable, isDirectory } from "./output-files.ts";
+import { assertWritable, isDirectory, writeOutputFile } from "./output-files.ts";
 
 export interface GraphOptions {
   /** Add the `gradient` and `laplacian` outputs. */
@@ -122,16 +121,21 @@ export async function exportCheckpoint(
   } catch (err) {
     throw new UserError((err as Error).message);
   }
-  const prefix = (outPrefix ?? defaultModelPrefix(checkpointPath)).replace(/(\.deriv)?\.onnx$/, "");
+  // `-o some/folder/` (or an existing folder) puts the default model name inside it.
+  const given = outPrefix ?? defaultModelPrefix(checkpointPath);
+  const intoFolder = /[\\/]$/.test(given) || (await isDirectory(given)) === true;
+  const prefix = (intoFolder ? join(given, basename(defaultModelPrefix(checkpointPath))) : given).replace(
+    /(\.deriv)?\.onnx$/,
+    "",
+  );
   const imageModel = prefix + IMAGE_MODEL_SUFFIX;
   const derivativeModel = prefix + DERIVATIVE_MODEL_SUFFIX;
   // Check both before writing either, so a refusal leaves nothing half-exported.
   for (const path of [imageModel, derivativeModel]) await assertWritable(path, options.force ?? false);
   const image = exportModelBytes(ckpt, { derivatives: false });
   const derivatives = exportModelBytes(ckpt, { derivatives: true });
-  await mkdir(dirname(prefix), { recursive: true });
-  await writeFileAtomic(imageModel, image);
-  await writeFileAtomic(derivativeModel, derivatives);
+  await writeOutputFile(imageModel, image);
+  await writeOutputFile(derivativeModel, derivatives);
   return {
     checkpoint: checkpointPath,
     imageModel,

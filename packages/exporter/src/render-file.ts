@@ -1,8 +1,6 @@
-import { mkdir } from "node:fs/promises";
-import { dirname, extname } from "node:path";
+import { extname } from "node:path";
 import { renderShape, UserError, valuesPerPoint } from "@siren-onnx/core";
-import { writeFileAtomic } from "@siren-onnx/core/node";
-import { assertWritable } from "./output-files.ts";
+import { assertWritable, writeOutputFile } from "./output-files.ts";
 import { type RenderModel, type RenderOptions, renderPng, renderValues } from "./render.ts";
 import { assertJsonSize, encodeNpy, encodeValuesJson } from "./value-files.ts";
 
@@ -11,10 +9,17 @@ export type RenderFormat = (typeof RENDER_FORMATS)[number];
 
 /** --format when given, else the output file's extension, else png. */
 export function renderFormat(path: string, format?: string): RenderFormat {
-  const chosen = format ?? extname(path).slice(1).toLowerCase();
-  if ((RENDER_FORMATS as readonly string[]).includes(chosen)) return chosen as RenderFormat;
-  if (format !== undefined) throw new UserError(`format "${format}": expected one of ${RENDER_FORMATS.join(", ")}`);
-  return "png";
+  const known = (f: string): f is RenderFormat => (RENDER_FORMATS as readonly string[]).includes(f);
+  const ext = extname(path).slice(1).toLowerCase();
+  if (format !== undefined) {
+    if (!known(format)) throw new UserError(`format "${format}": expected one of ${RENDER_FORMATS.join(", ")}`);
+    // A picture named .npy (or values named .png) would mislead every tool that opens it.
+    if (known(ext) && ext !== format) throw new UserError(`--format ${format} does not match the file name ${path}`);
+    return format;
+  }
+  if (ext === "") return "png";
+  if (!known(ext)) throw new UserError(`${path}: unknown extension ".${ext}" (use .png, .npy or .json, or --format)`);
+  return ext;
 }
 
 export interface RenderFileResult {
@@ -46,8 +51,7 @@ export async function renderToFile(
     const shape = renderShape(output, width, height, channels);
     data = file.format === "npy" ? encodeNpy(values, shape) : encodeValuesJson(values, { output, region, shape });
   }
-  await mkdir(dirname(file.path), { recursive: true });
-  await writeFileAtomic(file.path, data);
+  await writeOutputFile(file.path, data);
   return {
     format: file.format,
     normalisation,

@@ -102,7 +102,8 @@ describe("bad render requests", () => {
 
   it("rejects unknown formats and oversized JSON renders", () => {
     expect(renderFormat("a.npy")).toBe("npy");
-    expect(renderFormat("a.png", "json")).toBe("json");
+    expect(renderFormat("a.values", "json")).toBe("json");
+    expect(userError(() => renderFormat("a.png", "json"))).toMatch(/--format json does not match the file name a\.png/);
     expect(renderFormat("picture")).toBe("png");
     expect(userError(() => renderFormat("a.png", "tiff"))).toMatch(/^format "tiff": expected one of png, npy, json/);
     expect(userError(() => assertJsonSize(8192 * 8192))).toMatch(/use --format npy/);

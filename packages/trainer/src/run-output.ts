@@ -15,13 +15,18 @@ export const RUN_FILES = {
   curves: "curves.svg",
 } as const;
 
-/** Creates the run directory; refuses a non-empty one unless force is set. */
-export async function prepareRunDir(dir: string, force: boolean): Promise<void> {
+/**
+ * Creates the run directory; refuses a non-empty one unless force is set. Returns whether this
+ * call created it (so a run that fails before writing anything can remove it again).
+ */
+export async function prepareRunDir(dir: string, force: boolean): Promise<boolean> {
   let entries: string[] = [];
+  let existed = true;
   try {
     entries = await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    existed = false;
     if (code === "ENOTDIR") throw new UserError(`--out: ${dir} exists and is not a directory`);
     if (code !== "ENOENT") throw new UserError(`--out: cannot read ${dir} (${code})`);
   }
@@ -33,6 +38,7 @@ export async function prepareRunDir(dir: string, force: boolean): Promise<void> 
   } catch (err) {
     throw new UserError(`--out: cannot create ${dir} (${(err as NodeJS.ErrnoException).code})`);
   }
+  return !existed;
 }
 
 export interface RunInfo {

@@ -1,3 +1,4 @@
+import { rmdir } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { createSpec, initParams, type ModelKind, modelLabel, nyquistOctaves } from "@siren-onnx/core";
 import type { EngineName } from "./engines/create-engine.ts";
@@ -76,7 +77,7 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
   const dir = options.out ?? defaultRunDir(o.image, o.model, o.task);
   const image = await loadImage(o.image, { size: o.size, gray: o.gray });
   const task = await buildTask(o.task, image, { ...options.taskSettings, seed: o.seed });
-  await prepareRunDir(dir, Boolean(o.force));
+  const createdDir = await prepareRunDir(dir, Boolean(o.force));
   const spec = createSpec(o.model, {
     width: o.width,
     hiddenLayers: o.hiddenLayers,
@@ -84,22 +85,29 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     omega0: options.omega0,
     peFrequencies: nyquistOctaves(Math.min(image.width, image.height)),
   });
-  const result = await trainLoop({
-    task,
-    spec,
-    params: initParams(spec, o.seed),
-    steps: o.steps,
-    lr: o.lr,
-    schedule: o.schedule,
-    batch: o.batch,
-    seed: o.seed,
-    engine: o.engine,
-    device: options.device,
-    threads: options.threads,
-    evalEvery: options.evalEvery,
-    onStep: options.onStep,
-    signal: options.signal,
-  });
+  let result: TrainLoopResult;
+  try {
+    result = await trainLoop({
+      task,
+      spec,
+      params: initParams(spec, o.seed),
+      steps: o.steps,
+      lr: o.lr,
+      schedule: o.schedule,
+      batch: o.batch,
+      seed: o.seed,
+      engine: o.engine,
+      device: options.device,
+      threads: options.threads,
+      evalEvery: options.evalEvery,
+      onStep: options.onStep,
+      signal: options.signal,
+    });
+  } catch (err) {
+    // Nothing was written yet: do not leave an empty run directory behind.
+    if (createdDir) await rmdir(dir).catch(() => undefined);
+    throw err;
+  }
   await writeRun(dir, {
     spec,
     task,

@@ -1,4 +1,4 @@
-import { type ModelParams, type ModelSpec, regionGrid, SeededRandom } from "@siren-onnx/core";
+import { type ModelParams, type ModelSpec, regionGrid, SeededRandom, UserError } from "@siren-onnx/core";
 import { createEngine, type EngineName } from "./engines/create-engine.ts";
 import { DEFAULT_ADAM, type StepBatch } from "./engines/engine.ts";
 import { pointCount, type Task, type TaskMetrics } from "./tasks/task.ts";
@@ -95,7 +95,10 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       const prediction = await engine.predict(grid);
       const metrics = task.evaluate(prediction);
       lastMetrics = metrics;
-      if (!best || metrics.score > best.metrics.score || !Number.isFinite(best.metrics.score)) {
+      if (!Number.isFinite(metrics.psnr)) {
+        throw new UserError(`training diverged at step ${step} (the reconstruction is not finite); try a lower --lr`);
+      }
+      if (!best || metrics.score > best.metrics.score || Number.isNaN(best.metrics.score)) {
         best = { metrics, params: await engine.params(), step, prediction };
       }
       return metrics;
@@ -106,7 +109,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       loss = await engine.step(sampler(), learningRate(options.schedule, options.lr, step + 1, steps));
       stepMs += performance.now() - t0;
       step += 1;
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); try a lower --lr`);
+      if (!Number.isFinite(loss))
+        throw new UserError(`training diverged at step ${step} (loss ${loss}); try a lower --lr`);
       const entry: HistoryEntry = { step, loss };
       if (step % evalEvery === 0 || step === steps) {
         const { score: _score, ...metrics } = await evaluate();

@@ -47,6 +47,21 @@ function parseSchedule(text: string): Schedule {
   return text;
 }
 
+/** Flags that only one task reads: given to another task they are a mistake, not a no-op. */
+const TASK_FLAGS = [
+  ["image2", "--image2", "blend"],
+  ["alpha", "--alpha", "blend"],
+  ["points", "--points", "inpaint"],
+] as const;
+
+function checkTaskFlags(flags: TrainFlags, task: string): void {
+  for (const [key, flag, owner] of TASK_FLAGS) {
+    if (flags[key] !== undefined && task !== owner) {
+      throw new UserError(`${flag} belongs to --task ${owner}, but the task is ${task}`);
+    }
+  }
+}
+
 function parseAlpha(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
@@ -92,6 +107,7 @@ export function registerTrain(program: Command): void {
     .option("--force", "overwrite the run files of a non-empty --out directory")
     .action(async (image: string, flags: TrainFlags) => {
       const task = parseTaskName(flags.task);
+      checkTaskFlags(flags, task);
       const steps =
         flags.steps === undefined ? trainDefaults(task).steps : parsePositiveInt(flags.steps, "--steps", 1_000_000);
       const options = {

@@ -69,7 +69,13 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
 
   const create = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, sessionOpts);
   const stepSession = await create(graphToOnnx(buildTrainingStepGraph(spec, supervision, batchSize, adam)));
-  const predictSession = await create(graphToOnnx(buildPredictGraph(spec)));
+  let predictSession: ort.InferenceSession;
+  try {
+    predictSession = await create(graphToOnnx(buildPredictGraph(spec)));
+  } catch (err) {
+    await stepSession.release();
+    throw err;
+  }
   let gradientSession: ort.InferenceSession | undefined;
   let t = 0;
 
