@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "@siren-onnx/core";
-import { writeFileAtomic } from "@siren-onnx/core/node";
+import { readOutputDir, writeFileAtomic } from "@siren-onnx/core/node";
 import { RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
 import type { StudyRun } from "./study-plan.ts";
@@ -75,14 +75,7 @@ export async function markFinished(dir: string, fingerprint: string): Promise<vo
  * study report is refused unless forced, so a typo in --out cannot litter someone's folder.
  */
 export async function openReportFolder(out: string, force: boolean, description: unknown): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = await readdir(out);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR") throw new UserError(`--out: ${out} exists and is not a directory`);
-    if (code !== "ENOENT") throw new UserError(`--out: cannot read ${out} (${code})`);
-  }
+  const entries = (await readOutputDir(out)) ?? [];
   if (entries.length > 0 && !entries.includes(REPORT_FILES.marker) && !force) {
     throw new UserError(
       `--out: ${out} is not empty and holds no ${REPORT_FILES.marker} (not a study report); choose another --out or pass --force`,

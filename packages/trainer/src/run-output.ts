@@ -1,7 +1,7 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Checkpoint, type ModelSpec, modelLabel, type TrainingSummary, UserError } from "@siren-onnx/core";
-import { saveCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
+import { readOutputDir, saveCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
 import { saveImagePng } from "./image-io.ts";
 import { curvesSvg } from "./report/line-chart.ts";
 import type { Task } from "./tasks/task.ts";
@@ -20,16 +20,8 @@ export const RUN_FILES = {
  * call created it (so a run that fails before writing anything can remove it again).
  */
 export async function prepareRunDir(dir: string, force: boolean): Promise<boolean> {
-  let entries: string[] = [];
-  let existed = true;
-  try {
-    entries = await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    existed = false;
-    if (code === "ENOTDIR") throw new UserError(`--out: ${dir} exists and is not a directory`);
-    if (code !== "ENOENT") throw new UserError(`--out: cannot read ${dir} (${code})`);
-  }
+  const existing = await readOutputDir(dir);
+  const entries = existing ?? [];
   if (entries.length > 0 && !force) {
     throw new UserError(`--out: ${dir} is not empty; pass --force to overwrite its run files, or choose another --out`);
   }
@@ -38,7 +30,7 @@ export async function prepareRunDir(dir: string, force: boolean): Promise<boolea
   } catch (err) {
     throw new UserError(`--out: cannot create ${dir} (${(err as NodeJS.ErrnoException).code})`);
   }
-  return !existed;
+  return existing === undefined;
 }
 
 export interface RunInfo {
