@@ -1,6 +1,14 @@
 import { formatRegion, regionGrid } from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
-import { planLevels, tileRanges } from "../src/client/render-plan.ts";
+import { niceLength, offscreenArrow, zoomFactor } from "../src/client/orientation.ts";
+import {
+  coarsePointsFor,
+  MAX_TILE_POINTS,
+  planLevels,
+  TARGET_TILE_MS,
+  tileRowsFor,
+  totalPoints,
+} from "../src/client/render-plan.ts";
 import { formatUrlState, parseUrlState } from "../src/client/url-state.ts";
 import {
   fitRegion,
@@ -69,18 +77,47 @@ describe("view math", () => {
 });
 
 describe("progressive plan", () => {
-  it("starts with one small tile and ends at the canvas size, every row tiled once", () => {
+  it("starts with one small level, then a quarter of the pixels, then the canvas size", () => {
     const levels = planLevels(1920, 1080);
-    expect(levels[0].width * levels[0].height).toBeLessThanOrEqual(8192);
-    expect(tileRanges(levels[0])).toHaveLength(1);
+    expect(levels[0].width * levels[0].height).toBeLessThanOrEqual(4096);
     expect(levels.at(-1)).toMatchObject({ width: 1920, height: 1080 });
-    for (const level of levels) {
-      const ranges = tileRanges(level);
-      expect(ranges[0][0]).toBe(0);
-      expect(ranges.at(-1)![1]).toBe(level.height);
-      for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBe(ranges[i - 1][1]);
-      for (const [a, b] of ranges) expect((b - a) * level.width).toBeLessThanOrEqual(16384);
-    }
+    expect(levels.at(-2)).toMatchObject({ width: 480, height: 270 });
+    // The progressive levels cost under 10 % on top of the full frame (halving each step: 33 %).
+    expect(totalPoints(levels) / (1920 * 1080)).toBeLessThan(1.1);
+    expect(planLevels(40, 30)).toEqual([{ width: 40, height: 30 }]);
+    expect(planLevels(1920, 1080, 1024)[0].width * planLevels(1920, 1080, 1024)[0].height).toBeLessThanOrEqual(1024);
+  });
+
+  it("sizes tiles from the measured speed so a tile takes about TARGET_TILE_MS", () => {
+    const slow = 0.01; // ms per point: a reference-size SIREN in wasm
+    const rows = tileRowsFor(1280, slow);
+    expect(rows * 1280 * slow).toBeLessThanOrEqual(TARGET_TILE_MS * 1.01);
+    expect(rows).toBeGreaterThanOrEqual(1);
+    expect(tileRowsFor(1280, 1e-6) * 1280).toBeLessThanOrEqual(MAX_TILE_POINTS); // fast: capped for memory
+    expect(tileRowsFor(100_000, 1)).toBe(1); // never less than a row
+    expect(coarsePointsFor(undefined)).toBe(4096);
+    expect(coarsePointsFor(100)).toBe(100 * TARGET_TILE_MS);
+  });
+});
+
+describe("orientation", () => {
+  it("picks 1-2-5 scale bar lengths and the zoom in screen pixels per training pixel", () => {
+    expect(niceLength(0.37)).toBeCloseTo(0.2, 12);
+    expect(niceLength(7)).toBe(5);
+    expect(niceLength(1)).toBe(1);
+    // 256-pixel image: one training pixel is 2/255 units; at that step per screen pixel the zoom is 1.
+    expect(zoomFactor({ cx: 0, cy: 0, scale: 2 / 255, aspect: 1 }, 256)).toBeCloseTo(1, 12);
+    expect(zoomFactor({ cx: 0, cy: 0, scale: 1 / 255, aspect: 1 }, 256)).toBeCloseTo(2, 12);
+  });
+
+  it("points an arrow at the training image only when it is out of view", () => {
+    expect(offscreenArrow(400, 300, { left: 10, top: 10, right: 50, bottom: 50 })).toBeUndefined();
+    const right = offscreenArrow(400, 300, { left: 900, top: 100, right: 1000, bottom: 200 })!;
+    expect(right.angle).toBeCloseTo(0, 12);
+    expect(right.x).toBeCloseTo(400 - 28, 9);
+    const above = offscreenArrow(400, 300, { left: 150, top: -900, right: 250, bottom: -800 })!;
+    expect(above.angle).toBeCloseTo(-Math.PI / 2, 12);
+    expect(above.y).toBeCloseTo(28, 9);
   });
 });
 
@@ -93,6 +130,7 @@ describe("URL state", () => {
       output: "laplacian" as const,
       region: { x0: -3.5, y0: -1.25, x1: 2.000000001, y1: 1e-7 },
       backend: "server" as const,
+      scales: "pane" as const,
     };
     const text = formatUrlState(state);
     expect(text).toContain("model=siren,relu,tanh");
@@ -101,13 +139,17 @@ describe("URL state", () => {
     expect(parsed.models).toEqual(state.models);
     expect(parsed.output).toBe("laplacian");
     expect(parsed.backend).toBe("server");
+    expect(parsed.scales).toBe("pane");
     expect(formatRegion(parsed.region!)).toBe(formatRegion(state.region));
   });
 
   it("falls back to defaults and names what it ignored", () => {
-    const { state, problems } = parseUrlState("?model=nope,relu&output=colour&region=1,2&backend=gpu", available);
-    expect(state).toEqual({ models: ["relu"], output: "image", region: undefined, backend: "auto" });
-    expect(problems).toHaveLength(4);
+    const { state, problems } = parseUrlState(
+      "?model=nope,relu&output=colour&region=1,2&backend=gpu&scales=some",
+      available,
+    );
+    expect(state).toEqual({ models: ["relu"], output: "image", region: undefined, backend: "auto", scales: "shared" });
+    expect(problems).toHaveLength(5);
     expect(parseUrlState("", available).state.models).toEqual(["siren"]);
     expect(parseUrlState("?model=siren,relu,tanh,sigmoid,relu-pe", available).state.models).toHaveLength(4);
   });

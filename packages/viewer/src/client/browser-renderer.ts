@@ -1,28 +1,36 @@
+import { regionGrid, renderSource } from "@siren-onnx/core";
+import type { ModelEntry } from "../shared/model-entry.ts";
+import { debugLog, recordModelRuns } from "./debug-log.ts";
 import { modelFileUrl } from "./model-list.ts";
 import { finalPicture, toImageData } from "./pictures.ts";
-import { planLevels } from "./render-plan.ts";
-import type { PictureRequest, Renderer, ViewJob } from "./renderer.ts";
-import type { FromWorker, ToWorker, WorkerBackend } from "./worker-protocol.ts";
+import { coarsePointsFor, planLevels } from "./render-plan.ts";
+import { type PictureRequest, PROBE_SIDE, type Renderer, type ViewJob, ViewJobTracker } from "./renderer.ts";
+import { channelValues, sourcesToFetch } from "./view-sources.ts";
+import type { AdapterInfo, FromWorker, SourceName, Sources, ToWorker, WorkerBackend } from "./worker-protocol.ts";
 
 type TileMessage = Extract<FromWorker, { type: "tile" }>;
+type Evaluated = Extract<FromWorker, { type: "evaluated" }>;
 
 interface JobHandlers {
-  tile: (message: TileMessage) => void;
+  tile?: (message: TileMessage) => void;
+  evaluated?: (message: Evaluated) => void;
   done: (ms: number) => void;
   error: (message: string) => void;
 }
 
 /** Renders with onnxruntime-web in a Web Worker (render-worker.ts), progressively. */
 export class BrowserRenderer implements Renderer {
-  readonly hasValues = true;
   private nextJobId = 1;
   private viewJobId = 0;
   private readonly jobs = new Map<number, JobHandlers>();
+  /** Measured points per millisecond of each model file, for the size of the first level. */
+  private readonly speed = new Map<string, number>();
 
   private constructor(
     private readonly worker: Worker,
     readonly backend: "wasm" | "webgpu",
     readonly threads: number,
+    readonly adapter: AdapterInfo | undefined,
   ) {
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     worker.onerror = (event) => {
@@ -32,13 +40,13 @@ export class BrowserRenderer implements Renderer {
     };
   }
 
-  /** Starts a worker; with "auto", WebGPU when the browser offers an adapter, else wasm. */
+  /** Starts a worker; with "auto", WebGPU on a hardware adapter, else wasm. */
   static create(backend: WorkerBackend): Promise<BrowserRenderer> {
     const worker = new Worker(new URL("./render-worker.ts", import.meta.url), { type: "module" });
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const m = event.data;
-        if (m.type === "ready") resolve(new BrowserRenderer(worker, m.backend, m.threads));
+        if (m.type === "ready") resolve(new BrowserRenderer(worker, m.backend, m.threads, m.adapter));
         else if (m.type === "init-error") {
           worker.terminate();
           reject(new Error(m.message));
@@ -54,50 +62,92 @@ export class BrowserRenderer implements Renderer {
   }
 
   get description(): string {
-    return this.backend === "webgpu" ? "webgpu" : `wasm · ${this.threads} thread${this.threads > 1 ? "s" : ""}`;
+    if (this.backend === "webgpu") {
+      const a = this.adapter;
+      return `webgpu${a ? ` (${a.software ? "software adapter: " : ""}${a.architecture || a.vendor || "adapter"})` : ""}`;
+    }
+    return `wasm · ${this.threads} thread${this.threads > 1 ? "s" : ""}`;
   }
 
+  /** Models exported with the polynomial sine are exact on WebGPU too (see the ONNX contract). */
   get approximateDerivatives(): boolean {
-    return this.backend === "webgpu";
+    return false;
   }
 
   private receive(message: FromWorker): void {
     if (message.type === "ready" || message.type === "init-error") return;
+    if (message.type === "tile" || message.type === "evaluated") recordModelRuns(message.runs);
     const handlers = this.jobs.get(message.jobId);
     if (!handlers) return;
-    if (message.type === "tile") handlers.tile(message);
-    else {
+    if (message.type === "tile") handlers.tile?.(message);
+    else if (message.type === "evaluated") {
+      this.jobs.delete(message.jobId);
+      handlers.evaluated?.(message);
+    } else {
       this.jobs.delete(message.jobId);
       if (message.type === "done") handlers.done(message.ms);
       else handlers.error(message.message);
     }
   }
 
+  private noteSpeed(modelUrl: string, points: number, ms: number): void {
+    if (ms > 0) this.speed.set(modelUrl, points / ms);
+  }
+
   render(job: ViewJob): void {
     this.cancel();
     const jobId = this.nextJobId++;
     this.viewJobId = jobId;
-    const levels = planLevels(job.width, job.height);
-    const panes = new Map(job.panes.map(({ pane }, i) => [i, pane]));
+    const fetch = sourcesToFetch(job.output);
     const tasks = job.panes.map(({ model }, paneId) => {
       const modelUrl = modelFileUrl(model, job.output);
       if (!modelUrl) throw new Error(`model ${model.name} has no file for ${job.output}`);
-      return { paneId, modelUrl, output: job.output };
+      return { paneId, modelUrl, fetch };
     });
-    for (const { pane } of job.panes) pane.begin(job.region, levels, job.output);
+    // The slowest model sizes the first level, so it comes back within about one tile's time.
+    const rates = tasks.map((t) => this.speed.get(t.modelUrl));
+    const slowest = rates.some((r) => r === undefined) ? undefined : Math.min(...(rates as number[]));
+    const levels = planLevels(job.width, job.height, coarsePointsFor(slowest));
+    const tracker = new ViewJobTracker(job, levels, fetch, jobId);
     this.jobs.set(jobId, {
-      tile: (m) => panes.get(m.paneId)?.tile(m.level, m.rowStart, m.rowEnd, m.channels, m.values),
-      done: job.onDone,
+      tile: (m) => {
+        this.noteSpeed(tasks[m.paneId].modelUrl, (m.rowEnd - m.rowStart) * levels[m.level].width, m.ms);
+        tracker.tile(m.paneId, m.level, m.rowStart, m.rowEnd, m.channels, m.sources);
+      },
+      done: () => tracker.done(),
       error: job.onError,
     });
-    this.post({ type: "render", jobId, interactive: true, region: job.region, levels, panes: tasks });
+    this.post({ type: "render", jobId, kind: "view", region: job.region, levels, panes: tasks });
   }
 
   cancel(): void {
     if (!this.viewJobId) return;
     this.jobs.delete(this.viewJobId);
     this.post({ type: "cancel", jobId: this.viewJobId });
+    debugLog({ type: "cancel", job: this.viewJobId });
     this.viewJobId = 0;
+  }
+
+  /** Runs a model on the given points (before any render tile). */
+  evaluate(modelUrl: string, coords: Float32Array, fetch: SourceName[]) {
+    const jobId = this.nextJobId++;
+    return new Promise<{ sources: Sources; channels: number; ms: number }>((resolve, reject) => {
+      this.jobs.set(jobId, {
+        evaluated: (m) => resolve({ sources: m.sources, channels: m.channels, ms: m.ms }),
+        done: () => {},
+        error: (message) => reject(new Error(message)),
+      });
+      this.post({ type: "evaluate", jobId, modelUrl, coords, fetch });
+    });
+  }
+
+  async probe(model: ModelEntry): Promise<number> {
+    const url = modelFileUrl(model, "image")!;
+    const grid = () => regionGrid(PROBE_SIDE, PROBE_SIDE, { x0: -1, y0: -1, x1: 1, y1: 1 });
+    await this.evaluate(url, grid(), ["image"]); // the first run loads the session
+    const { ms } = await this.evaluate(url, grid(), ["image"]);
+    this.noteSpeed(url, PROBE_SIDE * PROBE_SIDE, ms);
+    return ms;
   }
 
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {
@@ -105,19 +155,21 @@ export class BrowserRenderer implements Renderer {
     const modelUrl = modelFileUrl(model, output);
     if (!modelUrl) return Promise.reject(new Error(`model ${model.name} has no file for ${output}`));
     const jobId = this.nextJobId++;
-    const level = planLevels(width, height).at(-1)!;
+    const fetch: SourceName[] = [renderSource(output)]; // a save keeps only what it shows
     const rows: Float32Array[] = [];
     let channels = 1;
     return new Promise<Blob>((resolve, reject) => {
       signal.addEventListener("abort", () => {
         this.jobs.delete(jobId);
         this.post({ type: "cancel", jobId });
+        debugLog({ type: "cancel", job: jobId });
         reject(new Error("cancelled"));
       });
       this.jobs.set(jobId, {
         tile: (m) => {
-          rows.push(m.values);
+          debugLog({ type: "tile", job: jobId, level: 0, pane: 0 });
           channels = m.channels;
+          rows.push(channelValues(output, m.sources, (m.rowEnd - m.rowStart) * width, channels));
           request.onProgress(m.rowEnd / height);
         },
         error: (message) => reject(new Error(message)),
@@ -128,6 +180,7 @@ export class BrowserRenderer implements Renderer {
             all.set(r, at);
             at += r.length;
           }
+          debugLog({ type: "done", job: jobId });
           const picture = finalPicture(all, output, channels);
           const canvas = document.createElement("canvas");
           canvas.width = width;
@@ -136,19 +189,20 @@ export class BrowserRenderer implements Renderer {
           canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("PNG encoding failed"))), "image/png");
         },
       });
+      debugLog({ type: "job", job: jobId, level: 1 });
       this.post({
         type: "render",
         jobId,
-        interactive: false,
+        kind: "save",
         region,
-        levels: [level],
-        panes: [{ paneId: 0, modelUrl, output }],
+        levels: [{ width, height }],
+        panes: [{ paneId: 0, modelUrl, fetch }],
       });
     });
   }
 
-  private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+  private post(message: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 
   dispose(): void {

@@ -26,10 +26,15 @@ async function main(): Promise<void> {
   if (problems.length > 0) showMessage(`Ignored in the URL: ${problems.join("; ")}`);
   const status = document.getElementById("render-status")!;
   const readout = document.getElementById("readout")!;
+  const progress = document.getElementById("render-progress") as HTMLProgressElement;
   const container = document.getElementById("panes")!;
   const viewer = new Viewer(container, listing.models, state, {
     status: (text) => {
       status.textContent = text;
+    },
+    progress: (fraction) => {
+      progress.hidden = fraction === undefined;
+      if (fraction !== undefined) progress.value = fraction;
     },
     readout: (text) => {
       readout.textContent = text;

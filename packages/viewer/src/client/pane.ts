@@ -1,10 +1,14 @@
-import { formatRegion, type Region, type RenderOutput, valuesPerPoint } from "@siren-onnx/core";
-import { finalPicture, pictureScale, previewPicture, toImageData } from "./pictures.ts";
+import { formatRegion, type Region, type RenderOutput, renderSource, valuesPerPoint } from "@siren-onnx/core";
+import { drawOrientation } from "./orientation.ts";
+import { finalPicture, formatScale, pictureScale, previewPicture, toImageData } from "./pictures.ts";
 import type { Level } from "./render-plan.ts";
 import { regionToPixels, type View } from "./view.ts";
+import { channelValues, sliceRows, sourcesCover } from "./view-sources.ts";
+import type { SourceName, Sources } from "./worker-protocol.ts";
 
 interface LevelState extends Level {
-  values?: Float32Array;
+  /** Raw ONNX outputs of the whole level (allocated on the first tile). */
+  sources: Sources;
   rowsDone: number;
   /** Offscreen copy of the level, drawn scaled onto the canvas. */
   canvas: HTMLCanvasElement;
@@ -36,18 +40,25 @@ function drawMapped(
 /**
  * One model's picture: the image canvas (exactly the rendered pixels, for saving and tests:
  * `data-state`, `data-view`), an overlay with the training-domain outline, and a caption.
+ * It keeps the raw outputs of the current view, so another channel of the same view, or a
+ * new colour scale, is a redraw without running the model.
  */
 export class Pane {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
-  private readonly overlay: HTMLCanvasElement;
+  readonly overlay: HTMLCanvasElement;
   private readonly caption: HTMLElement;
+  private readonly scaleNote: HTMLElement;
   private readonly ctx: CanvasRenderingContext2D;
   private levels: LevelState[] = [];
   private output: RenderOutput = "image";
+  private fetched: SourceName[] = [];
   private region: Region | undefined;
-  private scale = 1;
   private channels = 1;
+  /** Scale the tiles are coloured at; the finished picture uses `finalScale`. */
+  private scale = 1;
+  /** Set by the viewer: a scale shared by the panes, or undefined for this pane's own. */
+  private forcedScale: number | undefined;
   /** What the canvas showed before the view changed, redrawn moved and scaled until new tiles arrive. */
   private backdrop: { canvas: HTMLCanvasElement; region: Region } | undefined;
   private drawnSinceBackdrop = true;
@@ -62,7 +73,9 @@ export class Pane {
     this.overlay = document.createElement("canvas");
     this.overlay.className = "overlay";
     this.caption = document.createElement("figcaption");
-    this.element.append(this.canvas, this.overlay, this.caption);
+    this.scaleNote = document.createElement("span");
+    this.scaleNote.className = "scale-note";
+    this.element.append(this.canvas, this.overlay, this.caption, this.scaleNote);
     this.ctx = this.canvas.getContext("2d", { willReadFrequently: true })!;
   }
 
@@ -82,6 +95,7 @@ export class Pane {
     }
     this.backdrop = undefined;
     this.region = undefined;
+    this.levels = [];
   }
 
   /** Shows the previous picture moved to the new view at once (before any new tile is ready). */
@@ -108,16 +122,21 @@ export class Pane {
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
-  begin(region: Region, levels: Level[], output: RenderOutput): void {
+  begin(region: Region, levels: Level[], output: RenderOutput, fetched: SourceName[]): void {
+    if (output !== this.output) this.forcedScale = undefined; // a scale means nothing in another channel
     this.region = region;
     this.output = output;
+    this.fetched = fetched;
     this.levels = levels.map((l) => {
       const canvas = document.createElement("canvas");
       canvas.width = l.width;
       canvas.height = l.height;
-      return { ...l, rowsDone: 0, canvas };
+      return { ...l, rowsDone: 0, canvas, sources: {} };
     });
+    this.scale = 1;
     this.canvas.dataset.view = formatRegion(region);
+    delete this.canvas.dataset.normalisation;
+    this.scaleNote.textContent = "";
     this.setState("rendering");
   }
 
@@ -125,18 +144,46 @@ export class Pane {
     this.canvas.dataset.state = state;
   }
 
-  /** A tile of raw values from the browser renderer. */
-  tile(levelIndex: number, rowStart: number, rowEnd: number, channels: number, values: Float32Array): void {
+  /** Whether the finished current view holds what `output` needs (then `show` redraws it). */
+  holds(output: RenderOutput, region: Region): boolean {
+    const last = this.levels.at(-1);
+    return (
+      last !== undefined &&
+      last.rowsDone === last.height &&
+      this.region !== undefined &&
+      formatRegion(this.region) === formatRegion(region) &&
+      sourcesCover(this.fetched, output)
+    );
+  }
+
+  /** Redraws the kept view as another channel, without running the model. */
+  show(output: RenderOutput): void {
+    this.output = output;
+    this.forcedScale = undefined; // the viewer shares the new channel's scale afterwards if asked
+    this.canvas.dataset.view = formatRegion(this.region!);
+    this.finish();
+  }
+
+  /** A tile of raw outputs from a renderer. */
+  tile(levelIndex: number, rowStart: number, rowEnd: number, channels: number, sources: Sources): void {
     const level = this.levels[levelIndex];
     if (!level || !this.region) return;
     this.channels = channels;
-    const perPoint = valuesPerPoint(this.output, channels);
-    level.values ??= new Float32Array(level.width * level.height * perPoint);
-    level.values.set(values, rowStart * level.width * perPoint);
-    level.rowsDone = rowEnd;
-    if (levelIndex === 0 && rowStart === 0) this.scale = pictureScale(values, this.output, channels);
-    const rgba = previewPicture(values, this.output, channels, this.scale);
-    const image = toImageData(rgba, level.width, rowEnd - rowStart);
+    const points = (rowEnd - rowStart) * level.width;
+    for (const [name, values] of Object.entries(sources) as Array<[SourceName, Float32Array]>) {
+      const perPoint = values.length / points;
+      level.sources[name] ??= new Float32Array(level.width * level.height * perPoint);
+      level.sources[name].set(values, rowStart * level.width * perPoint);
+    }
+    level.rowsDone = Math.max(level.rowsDone, rowEnd);
+    const values = channelValues(this.output, sources, points, channels);
+    if (levelIndex === 0 && rowStart === 0)
+      this.scale = this.forcedScale ?? pictureScale(values, this.output, channels);
+    const image = toImageData(
+      previewPicture(values, this.output, channels, this.scale),
+      level.width,
+      rowEnd - rowStart,
+    );
     if (levelIndex === this.levels.length - 1) {
       this.ctx.putImageData(image, 0, rowStart); // full resolution: the exact pixels
     } else {
@@ -148,58 +195,81 @@ export class Pane {
     if (rowEnd === level.height) this.levelDone(levelIndex);
   }
 
-  private levelDone(levelIndex: number): void {
-    const level = this.levels[levelIndex];
-    if (!level.values) return;
-    if (levelIndex < this.levels.length - 1) {
-      this.scale = pictureScale(level.values, this.output, this.channels);
-      return;
-    }
-    if (this.output !== "image") {
-      const picture = finalPicture(level.values, this.output, this.channels);
-      this.ctx.putImageData(toImageData(picture.rgba, level.width, level.height), 0, 0);
-      this.canvas.dataset.normalisation = picture.normalisation;
-    }
+  /** This pane's own colour scale for the current channel (from the finest finished level). */
+  ownScale(): number | undefined {
+    const level = this.finestDone();
+    if (!level) return undefined;
+    return pictureScale(this.levelValues(level), this.output, this.channels);
   }
 
-  /** A whole level as a picture (the server renderer). */
-  levelImage(levelIndex: number, image: ImageBitmap, normalisation: string): void {
-    const level = this.levels[levelIndex];
-    if (!level || !this.region) return;
-    this.ctx.imageSmoothingEnabled = true;
-    if (levelIndex === this.levels.length - 1) this.ctx.drawImage(image, 0, 0);
-    else drawMapped(this.ctx, image, image.width, image.height, this.region, this.region);
-    level.rowsDone = level.height;
-    this.drawnSinceBackdrop = true;
-    if (levelIndex === this.levels.length - 1) this.canvas.dataset.normalisation = normalisation;
+  /** A scale shared with other panes, or undefined for this pane's own; redraws a finished view. */
+  useScale(scale: number | undefined): void {
+    const changed = scale !== this.forcedScale;
+    this.forcedScale = scale;
+    if (scale !== undefined) this.scale = scale;
+    const last = this.levels.at(-1);
+    if (changed && last && last.rowsDone === last.height) this.finish();
   }
 
-  /** Raw values at a canvas pixel from the finest level computed there (browser renderer only). */
-  valueAt(px: number, py: number): number[] | undefined {
-    const { width, height } = this.canvas;
+  private finestDone(): LevelState | undefined {
     for (let i = this.levels.length - 1; i >= 0; i--) {
-      const l = this.levels[i];
-      if (!l.values) continue;
-      // Nearest level pixel: level pixel centres span the same region as the canvas's.
-      const col = Math.round(((px - 0.5) * (l.width - 1)) / Math.max(1, width - 1));
-      const row = Math.round(((py - 0.5) * (l.height - 1)) / Math.max(1, height - 1));
-      if (row < 0 || col < 0 || row >= l.rowsDone || col >= l.width) continue;
-      const perPoint = valuesPerPoint(this.output, this.channels);
-      const at = (row * l.width + col) * perPoint;
-      return Array.from(l.values.subarray(at, at + perPoint));
+      if (this.levels[i].rowsDone === this.levels[i].height) return this.levels[i];
     }
     return undefined;
   }
 
-  /** Pixel colour at a canvas pixel (for the server renderer's readout). */
-  colourAt(px: number, py: number): number[] {
-    const x = Math.min(this.canvas.width - 1, Math.max(0, Math.floor(px)));
-    const y = Math.min(this.canvas.height - 1, Math.max(0, Math.floor(py)));
-    return Array.from(this.ctx.getImageData(x, y, 1, 1).data.subarray(0, 3));
+  private levelValues(level: LevelState): Float32Array {
+    return channelValues(this.output, level.sources, level.width * level.height, this.channels);
+  }
+
+  private levelDone(levelIndex: number): void {
+    if (levelIndex < this.levels.length - 1) {
+      this.scale = this.forcedScale ?? this.ownScale() ?? this.scale;
+      return;
+    }
+    this.finish();
+  }
+
+  /** Colours the finished last level: by its own percentile (as `siren render`) or the shared scale. */
+  private finish(): void {
+    const level = this.levels.at(-1)!;
+    const picture = finalPicture(this.levelValues(level), this.output, this.channels, this.forcedScale);
+    this.ctx.putImageData(toImageData(picture.rgba, level.width, level.height), 0, 0);
+    this.canvas.dataset.normalisation = picture.normalisation;
+    const scale = this.forcedScale ?? this.ownScale();
+    this.canvas.dataset.scale = this.output === "image" || scale === undefined ? "" : String(scale);
+    this.scaleNote.textContent =
+      this.output === "image" || scale === undefined
+        ? ""
+        : `${this.output === "gradient-magnitude" || this.output === "gradient" ? "0 … " : "±"}${formatScale(scale)}${this.forcedScale === undefined ? "" : " shared"}`;
+    this.drawnSinceBackdrop = true;
+  }
+
+  /** Raw values at a canvas pixel from the finest level computed there. */
+  valueAt(px: number, py: number): number[] | undefined {
+    const { width, height } = this.canvas;
+    for (let i = this.levels.length - 1; i >= 0; i--) {
+      const l = this.levels[i];
+      if (!l.sources[renderSource(this.output)]) continue;
+      // Nearest level pixel: level pixel centres span the same region as the canvas's.
+      const col = Math.round(((px - 0.5) * (l.width - 1)) / Math.max(1, width - 1));
+      const row = Math.round(((py - 0.5) * (l.height - 1)) / Math.max(1, height - 1));
+      if (row < 0 || col < 0 || row >= l.rowsDone || col >= l.width) continue;
+      const point = sliceRows(l.sources, l.width, this.channels, row, row + 1);
+      const offset = col * this.channels;
+      const perPoint = valuesPerPoint(this.output, this.channels);
+      const one: Sources = {};
+      for (const [name, v] of Object.entries(point) as Array<[SourceName, Float32Array]>) {
+        const k = name === "gradient" ? 2 : 1;
+        one[name] = v.subarray(k * offset, k * (offset + this.channels));
+      }
+      return Array.from(channelValues(this.output, one, 1, this.channels).subarray(0, perPoint));
+    }
+    return undefined;
   }
 
   /** The training domain's outline (and the cursor cross-hair when given). */
-  drawOverlay(view: View, extent: Region, cursor?: { px: number; py: number }): void {
+  drawOverlay(view: View, extent: Region, sourceWidth: number, cursor?: { px: number; py: number }): void {
     const ctx = this.overlay.getContext("2d")!;
     const { width, height } = this.overlay;
     ctx.clearRect(0, 0, width, height);
@@ -222,5 +292,6 @@ export class Pane {
       ctx.lineTo(cursor.px, cursor.py + 8 * dpr);
       ctx.stroke();
     }
+    drawOrientation(ctx, view, r, sourceWidth, dpr);
   }
 }

@@ -20,11 +20,16 @@ export function previewPicture(
 }
 
 /** The finished picture, exactly as `siren render` and /api/render colour it. */
-export function finalPicture(values: Float32Array, output: RenderOutput, channels: number) {
-  return colorize(values, output, channels);
+export function finalPicture(values: Float32Array, output: RenderOutput, channels: number, fixedScale?: number) {
+  return colorize(values, output, channels, fixedScale);
 }
 
 /** ImageData over colormap output (core types it over ArrayBufferLike; it is always a plain ArrayBuffer). */
 export function toImageData(rgba: Uint8ClampedArray, width: number, height: number): ImageData {
   return new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, width, height);
+}
+
+/** A colour scale for captions: 4 significant digits, exponent form for tiny or huge values. */
+export function formatScale(v: number): string {
+  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(+v.toPrecision(4));
 }

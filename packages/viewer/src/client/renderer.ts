@@ -1,6 +1,9 @@
 import type { Region, RenderOutput } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
+import { debugLog } from "./debug-log.ts";
 import type { Pane } from "./pane.ts";
+import { type Level, totalPoints } from "./render-plan.ts";
+import type { SourceName, Sources } from "./worker-protocol.ts";
 
 /** One render of the current view into every pane. */
 export interface ViewJob {
@@ -9,6 +12,10 @@ export interface ViewJob {
   region: Region;
   width: number;
   height: number;
+  /** Every pane has finished level `level` of `levels`. */
+  onLevel: (level: number, levels: number) => void;
+  /** Share of the job's points computed so far. */
+  onProgress: (fraction: number) => void;
   onDone: (ms: number) => void;
   onError: (message: string) => void;
 }
@@ -27,13 +34,64 @@ export interface PictureRequest {
 export interface Renderer {
   /** For the status line, e.g. "wasm · 2 threads". */
   readonly description: string;
-  /** WebGPU's sin is only ~2e-4 accurate, which derivatives amplify. */
+  /** WebGPU's native sin is only ~2e-4 accurate; models exported with the polynomial sine are exact. */
   readonly approximateDerivatives: boolean;
-  /** Raw values are known (cursor readout); the server only sends pictures. */
-  readonly hasValues: boolean;
-  /** Starts rendering the view, abandoning the previous view job. */
+  /** Starts rendering the view, abandoning the previous view job at once. */
   render(job: ViewJob): void;
   cancel(): void;
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob>;
+  /** Milliseconds for a small warm render of `model` (the "auto" backend's comparison). */
+  probe(model: ModelEntry): Promise<number>;
   dispose(): void;
+}
+
+/** Side of the probe's square grid: large enough to measure compute, small enough to take little time. */
+export const PROBE_SIDE = 64;
+
+/**
+ * The bookkeeping of one view job shared by the renderers: starts the panes, delivers tiles,
+ * reports progress and finished levels, and logs events for tests and the viewer benchmark.
+ */
+export class ViewJobTracker {
+  private readonly started = performance.now();
+  private readonly rowsDone: number[][];
+  private donePoints = 0;
+  private readonly total: number;
+  private finishedLevels = 0;
+
+  constructor(
+    readonly job: ViewJob,
+    readonly levels: Level[],
+    fetched: SourceName[],
+    readonly id: number,
+  ) {
+    this.total = totalPoints(levels) * job.panes.length;
+    this.rowsDone = levels.map(() => job.panes.map(() => 0));
+    for (const { pane } of job.panes) pane.begin(job.region, levels, job.output, fetched);
+    debugLog({ type: "job", job: id, level: levels.length });
+  }
+
+  tile(paneIndex: number, level: number, rowStart: number, rowEnd: number, channels: number, sources: Sources): void {
+    const entry = this.job.panes[paneIndex];
+    if (!entry) return;
+    entry.pane.tile(level, rowStart, rowEnd, channels, sources);
+    debugLog({ type: "tile", job: this.id, level, pane: paneIndex });
+    const { width, height } = this.levels[level];
+    this.rowsDone[level][paneIndex] = rowEnd;
+    this.donePoints += (rowEnd - rowStart) * width;
+    this.job.onProgress(this.donePoints / this.total);
+    while (
+      this.finishedLevels < this.levels.length &&
+      this.rowsDone[this.finishedLevels].every((r) => r === this.levels[this.finishedLevels].height)
+    ) {
+      this.job.onLevel(this.finishedLevels, this.levels.length);
+      this.finishedLevels++;
+    }
+    if (rowEnd > height) throw new Error("tile beyond its level");
+  }
+
+  done(): void {
+    debugLog({ type: "done", job: this.id });
+    this.job.onDone(performance.now() - this.started);
+  }
 }

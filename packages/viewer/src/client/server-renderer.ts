@@ -1,11 +1,22 @@
 import { formatRegion, type Region, type RenderOutput } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
-import type { PictureRequest, Renderer, ViewJob } from "./renderer.ts";
+import { debugLog, recordModelRuns } from "./debug-log.ts";
+import { coarsePointsFor, planLevels } from "./render-plan.ts";
+import { type PictureRequest, PROBE_SIDE, type Renderer, type ViewJob, ViewJobTracker } from "./renderer.ts";
+import { sourcesToFetch } from "./view-sources.ts";
+import type { SourceName, Sources } from "./worker-protocol.ts";
 
 /** Refused while the server's render queue is full: retry this many times, as Retry-After says. */
 const BUSY_RETRIES = 5;
 
-function renderUrl(model: ModelEntry, output: RenderOutput, region: Region, width: number, height: number): URL {
+function renderUrl(
+  model: ModelEntry,
+  output: RenderOutput,
+  region: Region,
+  width: number,
+  height: number,
+  format: "png" | "raw",
+): URL {
   const url = new URL("api/render", document.baseURI);
   url.search = new URLSearchParams({
     model: model.name,
@@ -13,11 +24,12 @@ function renderUrl(model: ModelEntry, output: RenderOutput, region: Region, widt
     width: String(width),
     height: String(height),
     region: formatRegion(region),
+    format,
   }).toString();
   return url;
 }
 
-async function fetchPng(url: URL, signal: AbortSignal): Promise<Response> {
+async function fetchRender(url: URL, signal: AbortSignal): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(url, { signal });
     if (response.ok) return response;
@@ -31,55 +43,101 @@ async function fetchPng(url: URL, signal: AbortSignal): Promise<Response> {
   }
 }
 
+/** Splits a format=raw body into its outputs (named by X-Siren-Sources, in that order). */
+async function rawSources(response: Response, points: number): Promise<{ sources: Sources; channels: number }> {
+  const names = (response.headers.get("X-Siren-Sources") ?? "").split(",") as SourceName[];
+  const channels = Number(response.headers.get("X-Siren-Channels"));
+  const all = new Float32Array(await response.arrayBuffer());
+  const sources: Sources = {};
+  let at = 0;
+  for (const name of names) {
+    const n = points * channels * (name === "gradient" ? 2 : 1);
+    sources[name] = all.subarray(at, at + n);
+    at += n;
+  }
+  if (at !== all.length || !Number.isInteger(channels) || channels < 1) {
+    throw new Error("the server's raw render does not match its headers");
+  }
+  return { sources, channels };
+}
+
 /**
- * Renders through `siren serve`'s /api/render (onnxruntime-node, the code of `siren render`):
- * a quarter-resolution picture first, then the full one.
+ * Renders through `siren serve`'s /api/render (onnxruntime-node): raw values, a coarse level
+ * first, so the page colours, caches and reads out exactly as with the browser renderer. A
+ * newer view aborts the request; the server stops a render between tiles when its client goes.
  */
 export class ServerRenderer implements Renderer {
   readonly description = "server (onnxruntime-node)";
   readonly approximateDerivatives = false;
-  readonly hasValues = false;
   private controller: AbortController | undefined;
+  private nextJobId = 1;
+  private runs = 0;
+  /** Measured points per millisecond, for the size of the first level. */
+  private pointsPerMs: number | undefined;
+
+  private async fetchLevel(
+    model: ModelEntry,
+    output: RenderOutput,
+    region: Region,
+    size: { width: number; height: number },
+    signal: AbortSignal,
+  ) {
+    const started = performance.now();
+    const response = await fetchRender(renderUrl(model, output, region, size.width, size.height, "raw"), signal);
+    const raw = await rawSources(response, size.width * size.height);
+    this.pointsPerMs = (size.width * size.height) / Math.max(1, performance.now() - started);
+    recordModelRuns(++this.runs);
+    return raw;
+  }
 
   render(job: ViewJob): void {
     this.cancel();
     const controller = new AbortController();
     this.controller = controller;
-    const { width, height, region, output } = job;
-    const levels = [
-      { width: Math.max(2, Math.ceil(width / 4)), height: Math.max(2, Math.ceil(height / 4)), tileRows: height },
-      { width, height, tileRows: height },
-    ];
-    for (const { pane } of job.panes) pane.begin(region, levels, output);
-    const started = performance.now();
+    const { region, output } = job;
+    const id = this.nextJobId++;
+    const levels = planLevels(job.width, job.height, coarsePointsFor(this.pointsPerMs));
+    const tracker = new ViewJobTracker(job, levels, sourcesToFetch(output), id);
     (async () => {
       for (let level = 0; level < levels.length; level++) {
-        for (const { pane, model } of job.panes) {
-          const { width: w, height: h } = levels[level];
-          const response = await fetchPng(renderUrl(model, output, region, w, h), controller.signal);
-          const bitmap = await createImageBitmap(await response.blob(), {
-            premultiplyAlpha: "none",
-            colorSpaceConversion: "none",
-          });
+        for (let paneIndex = 0; paneIndex < job.panes.length; paneIndex++) {
+          const raw = await this.fetchLevel(
+            job.panes[paneIndex].model,
+            output,
+            region,
+            levels[level],
+            controller.signal,
+          );
           if (controller.signal.aborted) return;
-          pane.levelImage(level, bitmap, response.headers.get("X-Siren-Normalisation") ?? "");
+          tracker.tile(paneIndex, level, 0, levels[level].height, raw.channels, raw.sources);
         }
       }
-      job.onDone(performance.now() - started);
+      tracker.done();
     })().catch((err: Error) => {
       if (!controller.signal.aborted) job.onError(err.message);
     });
   }
 
   cancel(): void {
+    if (this.controller) debugLog({ type: "cancel" });
     this.controller?.abort();
     this.controller = undefined;
+  }
+
+  async probe(model: ModelEntry): Promise<number> {
+    const size = { width: PROBE_SIDE, height: PROBE_SIDE };
+    const region = { x0: -1, y0: -1, x1: 1, y1: 1 };
+    const signal = new AbortController().signal;
+    await this.fetchLevel(model, "image", region, size, signal); // the first loads the session
+    const started = performance.now();
+    await this.fetchLevel(model, "image", region, size, signal);
+    return performance.now() - started;
   }
 
   async renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {
     const { model, output, region, width, height } = request;
     request.onProgress(0);
-    const response = await fetchPng(renderUrl(model, output, region, width, height), signal);
+    const response = await fetchRender(renderUrl(model, output, region, width, height, "png"), signal);
     const blob = await response.blob();
     request.onProgress(1);
     return blob;

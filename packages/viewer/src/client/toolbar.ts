@@ -18,7 +18,9 @@ export function studySelection(viewer: Viewer): string[] {
 /** Wires the toolbar to the viewer; returns the actions shared with the keyboard shortcuts. */
 export function bindToolbar(viewer: Viewer) {
   const modelSelect = byId<HTMLSelectElement>("model");
+  const compare = byId<HTMLDetailsElement>("compare");
   const compareList = byId<HTMLDivElement>("compare-list");
+  const scales = byId<HTMLButtonElement>("scales");
   const outputs = byId<HTMLDivElement>("outputs");
   const backend = byId<HTMLSelectElement>("backend");
   const saveButton = byId<HTMLButtonElement>("save");
@@ -56,15 +58,29 @@ export function bindToolbar(viewer: Viewer) {
     const rest = models().filter((n) => n !== box.value);
     viewer.setModels(box.checked ? [...models(), box.value] : rest.length > 0 ? rest : models());
   });
-  byId("compare-study").addEventListener("click", () => viewer.setModels(studySelection(viewer)));
-  byId("compare-off").addEventListener("click", () => viewer.setModels(models().slice(0, 1)));
+  // A menu never stays open over the panes: a choice or a click elsewhere closes it.
+  byId("compare-study").addEventListener("click", () => {
+    compare.open = false;
+    viewer.setModels(studySelection(viewer));
+  });
+  byId("compare-off").addEventListener("click", () => {
+    compare.open = false;
+    viewer.setModels(models().slice(0, 1));
+  });
+  document.addEventListener("pointerdown", (event) => {
+    if (compare.open && !compare.contains(event.target as Node)) compare.open = false;
+  });
+  scales.addEventListener("click", () => viewer.setScaleMode(viewer.current.scales === "shared" ? "pane" : "shared"));
   backend.addEventListener("change", () => void viewer.setBackend(backend.value as Backend));
   byId("reset").addEventListener("click", () => viewer.reset());
 
   const actions = {
     save: () => void viewer.save(Math.min(8192, Math.max(16, Math.round(Number(saveWidth.value) || 1024)))),
     help: () => (help.open ? help.close() : help.showModal()),
-    toggleCompare: () => viewer.setModels(models().length > 1 ? models().slice(0, 1) : studySelection(viewer)),
+    toggleCompare: () => {
+      compare.open = false;
+      viewer.setModels(models().length > 1 ? models().slice(0, 1) : studySelection(viewer));
+    },
     stepModel: (step: number) => {
       const names = viewer.models.map((m) => m.name);
       const next = names[(names.indexOf(models()[0]) + step + names.length) % names.length];
@@ -80,7 +96,9 @@ export function bindToolbar(viewer: Viewer) {
   byId("help").addEventListener("click", actions.help);
 
   viewer.onChange = () => {
-    const { models: shown, output, backend: chosen } = viewer.current;
+    const { models: shown, output, backend: chosen, scales: scaleMode } = viewer.current;
+    scales.hidden = shown.length < 2 || output === "image";
+    scales.textContent = scaleMode === "shared" ? "Scales: shared" : "Scales: per pane";
     modelSelect.value = shown[0];
     for (const box of compareList.querySelectorAll("input")) {
       box.checked = shown.includes(box.value);

@@ -6,7 +6,7 @@ export type Backend = (typeof BACKENDS)[number];
 
 /**
  * What the URL holds, so a view can be shared and reopened: `?model=siren,relu&output=laplacian
- * &region=x0,y0,x1,y1[&backend=server]`. The parameter names match /api/render's.
+ * &region=x0,y0,x1,y1[&backend=server][&scales=pane]`. The parameter names match /api/render's.
  */
 export interface UrlState {
   /** 1 to 4 model names; more than one is a side-by-side comparison. */
@@ -14,7 +14,12 @@ export interface UrlState {
   output: RenderOutput;
   region?: Region;
   backend: Backend;
+  /** Derivative colour scales in Compare: one shared by the panes (default, comparable), or each pane's own. */
+  scales: ScaleMode;
 }
+
+export const SCALE_MODES = ["shared", "pane"] as const;
+export type ScaleMode = (typeof SCALE_MODES)[number];
 
 export const MAX_PANES = 4;
 
@@ -45,7 +50,10 @@ export function parseUrlState(search: string, available: string[]): { state: Url
   const backendText = params.get("backend") ?? "auto";
   const backend = (BACKENDS as readonly string[]).includes(backendText) ? (backendText as Backend) : "auto";
   if (backend !== backendText) problems.push(`unknown backend ${backendText}`);
-  return { state: { models, output, region, backend }, problems };
+  const scalesText = params.get("scales") ?? "shared";
+  const scales = (SCALE_MODES as readonly string[]).includes(scalesText) ? (scalesText as ScaleMode) : "shared";
+  if (scales !== scalesText) problems.push(`unknown scales ${scalesText}`);
+  return { state: { models, output, region, backend, scales }, problems };
 }
 
 export function formatUrlState(state: UrlState): string {
@@ -54,6 +62,7 @@ export function formatUrlState(state: UrlState): string {
   params.set("output", state.output);
   if (state.region) params.set("region", formatRegion(state.region));
   if (state.backend !== "auto") params.set("backend", state.backend);
+  if (state.scales !== "shared") params.set("scales", state.scales);
   // Commas are safe in a query and keep the URL readable.
   return `?${params.toString().replaceAll("%2C", ",")}`;
 }

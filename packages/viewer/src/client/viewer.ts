@@ -1,12 +1,14 @@
 import type { RenderOutput } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { BrowserRenderer } from "./browser-renderer.ts";
-import { describeModel } from "./model-list.ts";
+import { debugLog, exposeDebug } from "./debug-log.ts";
+import { describeModel, modelFileUrl } from "./model-list.ts";
 import { Pane } from "./pane.ts";
 import { formatReadout } from "./readout.ts";
+import { RenderStatus } from "./render-status.ts";
 import type { Renderer } from "./renderer.ts";
-import { ServerRenderer } from "./server-renderer.ts";
-import { type Backend, formatUrlState, MAX_PANES, type UrlState } from "./url-state.ts";
+import { chooseRenderer } from "./renderer-choice.ts";
+import { type Backend, formatUrlState, MAX_PANES, type ScaleMode, type UrlState } from "./url-state.ts";
 import {
   fitRegion,
   HOME_REGION,
@@ -18,13 +20,13 @@ import {
   viewRegion,
   zoomAt,
 } from "./view.ts";
-
-/** Pause after the last view change before rendering (wheel and drag send many events). */
-const RENDER_DELAY_MS = 40;
+import { sourcesToFetch } from "./view-sources.ts";
 
 /**
  * The page's state and its one-way flow: state -> URL, panes, render jobs. Interactions
- * (interactions.ts) and the toolbar (toolbar.ts) only call the methods below.
+ * (interactions.ts) and the toolbar (toolbar.ts) only call the methods below. A view change
+ * starts a render in the same task's wake: the worker drops stale work between tiles, so there
+ * is nothing to gain from waiting for the gesture to end.
  */
 export class Viewer {
   private panes: Pane[] = [];
@@ -34,7 +36,7 @@ export class Viewer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private cursor: { px: number; py: number } | undefined;
   private saving: AbortController | undefined;
-  private lastRender = "";
+  readonly status: RenderStatus;
   /** Called after every state change, so the toolbar can reflect it. */
   onChange: () => void = () => {};
 
@@ -44,12 +46,30 @@ export class Viewer {
     private state: UrlState,
     private readonly ui: {
       status: (text: string) => void;
+      progress: (fraction: number | undefined) => void;
       readout: (text: string) => void;
       message: (text: string) => void;
     },
   ) {
     if (!this.derivativesAvailable) this.state.output = "image";
+    this.status = new RenderStatus(ui.status, ui.progress);
     this.buildPanes();
+    exposeDebug({ evaluate: (model, coords) => this.evaluate(model, coords) });
+  }
+
+  /** Every output of `model`'s derivative file at the given points, computed by the page's own engine. */
+  async evaluate(model: string, coords: number[]) {
+    const renderer = this.renderer;
+    const entry = this.models.find((m) => m.name === model);
+    if (!(renderer instanceof BrowserRenderer) || !entry) throw new Error("no browser renderer or no such model");
+    const result = await renderer.evaluate(
+      modelFileUrl(entry, "laplacian")!,
+      Float32Array.from(coords),
+      sourcesToFetch("laplacian"),
+    );
+    const sources: Record<string, number[]> = {};
+    for (const [name, values] of Object.entries(result.sources)) sources[name] = Array.from(values);
+    return { channels: result.channels, sources };
   }
 
   get current(): Readonly<UrlState> {
@@ -103,8 +123,9 @@ export class Viewer {
     if (width === this.size.width && height === this.size.height) return;
     this.size = { width, height };
     for (const pane of this.panes) pane.resize(width, height);
-    this.view = this.view ?? fitRegion(this.state.region ?? HOME_REGION, width, height, this.aspect());
-    this.viewChanged(true);
+    // A new pane size keeps what was visible (e.g. entering Compare), not the zoom around the centre.
+    this.view = fitRegion(this.state.region ?? HOME_REGION, width, height, this.aspect());
+    this.viewChanged();
   }
 
   setModels(names: string[]): void {
@@ -112,7 +133,6 @@ export class Viewer {
     if (models.length === 0 || models.join() === this.state.models.join()) return;
     this.state = { ...this.state, models };
     if (!this.derivativesAvailable) this.state.output = "image";
-    if (this.view) this.view = { ...this.view, aspect: this.aspect() };
     this.buildPanes();
     this.layout();
   }
@@ -120,7 +140,29 @@ export class Viewer {
   setOutput(output: RenderOutput): void {
     if (output === this.state.output || (output !== "image" && !this.derivativesAvailable)) return;
     this.state = { ...this.state, output };
-    this.viewChanged(true);
+    this.publishState();
+    // One derivative run per view: another channel of a finished view is a redraw.
+    const region = this.state.region;
+    if (region && this.panes.every((p) => p.holds(output, region))) {
+      this.renderer?.cancel();
+      const started = performance.now();
+      for (const pane of this.panes) pane.show(output);
+      this.applyScales();
+      for (const pane of this.panes) pane.setState("done");
+      debugLog({ type: "redraw" });
+      this.status.redrawn(output, performance.now() - started, this.scaleSummary());
+      this.updateReadout();
+      return;
+    }
+    this.viewChanged();
+  }
+
+  setScaleMode(scales: ScaleMode): void {
+    if (scales === this.state.scales) return;
+    this.state = { ...this.state, scales };
+    this.publishState();
+    this.applyScales();
+    this.status.scales(this.scaleSummary());
   }
 
   async setBackend(backend: Backend): Promise<void> {
@@ -128,15 +170,20 @@ export class Viewer {
     this.renderer?.dispose();
     this.renderer = undefined;
     this.state = { ...this.state, backend };
-    this.ui.status(backend === "server" ? "server" : "starting onnxruntime-web…");
+    this.status.starting(backend);
     try {
-      this.renderer = backend === "server" ? new ServerRenderer() : await BrowserRenderer.create(backend);
+      const { renderer, reason } = await chooseRenderer(backend, this.selected()[0]);
+      this.renderer = renderer;
+      this.status.backend(renderer.description, reason);
+      exposeDebug({ backend: renderer.description });
     } catch (err) {
       this.ui.message(`The ${backend} backend is not available here (${(err as Error).message}); using wasm.`);
       this.state = { ...this.state, backend: "wasm" };
       this.renderer = await BrowserRenderer.create("wasm");
+      this.status.backend(this.renderer.description, "");
     }
-    this.viewChanged(true);
+    this.onChange();
+    this.viewChanged();
   }
 
   reset(): void {
@@ -165,26 +212,44 @@ export class Viewer {
     this.updateReadout();
   }
 
-  /** Immediate feedback (moved old picture, outline, URL), then a render once the changes settle. */
-  private viewChanged(immediate = false): void {
+  private publishState(): void {
+    history.replaceState(null, "", formatUrlState(this.state));
+    this.onChange();
+  }
+
+  /** Immediate feedback (moved old picture, outline, URL), then a render after this task's other events. */
+  private viewChanged(): void {
     if (!this.view || this.size.width === 0) return;
     const region = viewRegion(this.view, this.size.width, this.size.height);
     this.state = { ...this.state, region };
-    history.replaceState(null, "", formatUrlState(this.state));
+    this.publishState();
     this.renderer?.cancel();
     for (const pane of this.panes) pane.preview(region);
     this.drawOverlays();
-    this.onChange();
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.render(), immediate ? 0 : RENDER_DELAY_MS);
+    this.timer = setTimeout(() => this.render(), 0);
   }
 
   private drawOverlays(): void {
     if (!this.view) return;
     this.selected().forEach((m, i) => {
-      const extent = trainingExtent(m.metadata.source.width, m.metadata.source.height);
-      this.panes[i].drawOverlay(this.view!, extent, this.cursor);
+      const { width, height } = m.metadata.source;
+      this.panes[i].drawOverlay(this.view!, trainingExtent(width, height), width, this.cursor);
     });
+  }
+
+  /** A shared scale (Compare, derivative channels, by default) or each pane's own. */
+  private applyScales(): void {
+    const shared = this.panes.length > 1 && this.state.scales === "shared" && this.state.output !== "image";
+    const scales = this.panes.map((p) => p.ownScale()).filter((s): s is number => s !== undefined && s > 0);
+    const common = shared && scales.length === this.panes.length ? Math.max(...scales) : undefined;
+    for (const pane of this.panes) pane.useScale(common);
+  }
+
+  private scaleSummary(): string {
+    if (this.state.output === "image") return "";
+    if (this.panes.length === 1) return "colour scale in the pane's corner";
+    return this.state.scales === "shared" ? "one colour scale shared by the panes" : "each pane its own colour scale";
   }
 
   private render(): void {
@@ -192,25 +257,23 @@ export class Viewer {
     if (!renderer || !this.state.region) return;
     const { width, height } = this.size;
     const output = this.state.output;
-    const approximate =
-      renderer.approximateDerivatives && output !== "image" ? " · derivatives approximate (WebGPU)" : "";
-    this.ui.status(`${renderer.description} · rendering ${width}×${height}…${approximate}`);
-    this.lastRender = `${renderer.description} · ${width}×${height}`;
+    this.status.rendering(width, height, output);
     renderer.render({
       panes: this.selected().map((model, i) => ({ model, pane: this.panes[i] })),
       output,
       region: this.state.region,
       width,
       height,
+      onLevel: () => this.applyScales(),
+      onProgress: (fraction) => this.status.progress(fraction),
       onDone: (ms) => {
-        const normalisation = this.panes[0].canvas.dataset.normalisation ?? "";
-        this.ui.status(`${this.lastRender} · ${(ms / 1000).toFixed(2)} s${approximate}  ${normalisation}`);
-        this.updateReadout();
         for (const pane of this.panes) pane.setState("done");
+        this.status.done(ms, this.scaleSummary());
+        this.updateReadout();
       },
       onError: (message) => {
         for (const pane of this.panes) pane.setState("error");
-        this.ui.status(`${this.lastRender} · failed`);
+        this.status.failed();
         this.ui.message(`Render failed: ${message}`);
       },
     });
@@ -223,12 +286,7 @@ export class Viewer {
     }
     const { px, py } = this.cursor;
     const point = pixelToPoint(this.view, this.size.width, this.size.height, px, py);
-    const renderer = this.renderer;
-    const values = this.selected().map((m, i) => ({
-      label: m.name,
-      values: renderer.hasValues ? this.panes[i].valueAt(px, py) : undefined,
-      colour: renderer.hasValues ? undefined : this.panes[i].colourAt(px, py),
-    }));
+    const values = this.selected().map((m, i) => ({ label: m.name, values: this.panes[i].valueAt(px, py) }));
     this.ui.readout(formatReadout(point, this.state.output, values));
   }
 
@@ -253,7 +311,7 @@ export class Viewer {
           region,
           width,
           height,
-          onProgress: (f) => this.ui.status(`saving ${width}×${height} · ${Math.round(100 * f)}%`),
+          onProgress: (f) => this.status.saving(width, height, f),
         },
         this.saving.signal,
       );
@@ -262,9 +320,9 @@ export class Viewer {
       link.download = `${model.name}-${this.state.output}-${width}x${height}.png`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-      this.ui.status(`saved ${link.download}`);
+      this.status.saved(link.download);
     } catch (err) {
-      this.ui.status(`save: ${(err as Error).message}`);
+      this.status.saved(undefined, (err as Error).message);
     } finally {
       this.saving = undefined;
       this.onChange();

@@ -1,4 +1,4 @@
-import { defaultRenderSize, renderPng, validateRenderRequest } from "@siren-onnx/exporter";
+import { defaultRenderSize, RAW_SOURCES, renderPng, renderSources, validateRenderRequest } from "@siren-onnx/exporter";
 import type { Request, RequestHandler, Response } from "express";
 import { modelFileFor } from "../shared/model-entry.ts";
 import { HttpError, sendError } from "./http-errors.ts";
@@ -9,7 +9,7 @@ import { RenderAbortedError, type RenderQueue } from "./render-queue.ts";
 /** The server's render cap: 16 megapixels (4096 x 4096), a few seconds to minutes of CPU. */
 export const MAX_SERVER_RENDER_PIXELS = 16 * 2 ** 20;
 
-const PARAMETERS = ["model", "output", "width", "height", "region"];
+const PARAMETERS = ["model", "output", "width", "height", "region", "format"];
 
 /** One query parameter as a string; repeated or nested parameters are malformed. */
 function queryParameter(req: Request, name: string): string | undefined {
@@ -22,8 +22,10 @@ function queryParameter(req: Request, name: string): string | undefined {
 const asciiHeader = (text: string) => text.replaceAll("±", "+-").replace(/[^\x20-\x7e]/g, "?");
 
 /**
- * GET /api/render?model=&output=&width=&height=&region= : a PNG through the exporter's
- * renderPng (the code of `siren render`), one bounded queue for all requests.
+ * GET /api/render?model=&output=&width=&height=&region=[&format=png|raw] : a PNG through the
+ * exporter's renderPng (the code of `siren render`), or with format=raw the float32 outputs of
+ * one run (image; for a derivative output image, gradient and laplacian, concatenated in that
+ * order, named by X-Siren-Sources), one bounded queue for all requests.
  */
 export function renderRoute(
   registry: ModelRegistry,
@@ -51,6 +53,8 @@ export function renderRoute(
         },
         { maxPixels: options.maxPixels },
       );
+      const format = queryParameter(req, "format") ?? "png";
+      if (format !== "png" && format !== "raw") throw new HttpError(400, `format "${format}": expected png or raw`);
       const file = modelFileFor(entry, request.output);
       if (!file) {
         throw new HttpError(
@@ -65,15 +69,37 @@ export function renderRoute(
         if (!res.writableFinished) aborted.abort();
       });
       const started = performance.now();
+      // Called between tiles: stops a long render whose client has gone.
+      const onProgress = () => {
+        if (aborted.signal.aborted) throw new RenderAbortedError();
+      };
+      if (format === "raw") {
+        const sources = request.output === "image" ? (["image"] as const) : RAW_SOURCES;
+        const raw = await queue.run(
+          () =>
+            models.use(served.path, served.version, (model) =>
+              renderSources(model, { ...request, sources, onProgress }),
+            ),
+          aborted.signal,
+        );
+        const parts = sources.map((s) => raw.sources[s]!);
+        const body = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+        res.set({
+          "Content-Type": "application/octet-stream",
+          "Cache-Control": "no-store",
+          "X-Siren-Sources": sources.join(","),
+          "X-Siren-Channels": String(raw.channels),
+          "X-Siren-Render-Ms": (performance.now() - started).toFixed(0),
+        });
+        res.send(body);
+        return;
+      }
       const picture = await queue.run(
         () =>
           models.use(served.path, served.version, (model) =>
             renderPng(model, {
               ...request,
-              // Called between tiles: stops a long render whose client has gone.
-              onProgress: () => {
-                if (aborted.signal.aborted) throw new RenderAbortedError();
-              },
+              onProgress,
             }),
           ),
         aborted.signal,

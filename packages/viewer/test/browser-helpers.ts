@@ -1,0 +1,66 @@
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Debian's chromium (`apt-get install -y chromium`), headless, without any network side traffic. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
+
+/**
+ * WebGPU without a GPU: Chromium's SwiftShader Vulkan adapter, on a secure origin
+ * (http://127.0.0.1 counts). Speeds on it are software speeds.
+ */
+export const SWIFTSHADER_WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  const args = [...CHROMIUM_ARGS, ...extraArgs];
+  // --disable-gpu would also switch WebGPU off.
+  const withoutGpuOff = extraArgs.length > 0 ? args.filter((a) => a !== "--disable-gpu") : args;
+  return chromium.launch({ executablePath: CHROMIUM, args: withoutGpuOff });
+}
+
+/** Waits until every pane has finished rendering (and, optionally, shows a view that passes `accept`). */
+export async function waitDone(page: Page, accept = "true", timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    `(() => { const c = [...document.querySelectorAll("canvas.image")];
+      if (c.length === 0 || c.some((e) => e.dataset.state !== "done")) return false;
+      const [x0, y0, x1, y1] = c[0].dataset.view.split(",").map(Number);
+      return ${accept}; })()`,
+    undefined,
+    { timeout },
+  );
+}
+
+/** Opens the viewer at `url` and waits for its first finished picture; page errors fail the test. */
+export async function openViewer(
+  browser: Browser,
+  url: string,
+  viewport = { width: 420, height: 320 },
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await page.goto(url);
+  await waitDone(page);
+  return { page, errors };
+}
+
+/** The page's render event log and model-run count (debug-log.ts). */
+export interface ViewerDebug {
+  events: Array<{ type: string; job?: number; level?: number; pane?: number; t: number }>;
+  modelRuns: number;
+}
+
+export function viewerDebug(page: Page): Promise<ViewerDebug> {
+  return page.evaluate(() => {
+    const d = (window as unknown as { sirenViewer: ViewerDebug }).sirenViewer;
+    return { events: d.events, modelRuns: d.modelRuns };
+  });
+}
