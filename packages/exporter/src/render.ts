@@ -276,3 +276,48 @@ export async function renderPng(model: RenderModel, options: RenderOptions): Pro
   }
   return { png: await image.png().toBuffer(), normalisation, width, height };
 }
+
+/** The ONNX outputs a raw render can return, in the order they are concatenated. */
+export const RAW_SOURCES = ["image", "gradient", "laplacian"] as const;
+export type RawSource = (typeof RAW_SOURCES)[number];
+
+export interface RawRender {
+  /** The requested outputs of one model run per tile: image [H*W, C], gradient [H*W, C, 2], laplacian [H*W, C]. */
+  sources: Partial<Record<RawSource, Float32Array>>;
+  channels: number;
+}
+
+/**
+ * Raw ONNX outputs over a pixel grid, several from one run: the viewer keeps them and draws
+ * every channel of a view without running the model again. Derivative outputs use the
+ * derivative file; the image alone uses the cheaper image-only file.
+ */
+export async function renderSources(
+  model: RenderModel,
+  options: Omit<RenderOptions, "output"> & { sources: readonly RawSource[] },
+): Promise<RawRender> {
+  const { width, height, region } = validateRenderRequest({ ...options, output: "image" });
+  const tile = parsePositiveInt(String(options.tilePoints ?? DEFAULT_TILE_POINTS), "tilePoints");
+  const channels = model.metadata.channels;
+  const derivatives = options.sources.some((s) => s !== "image");
+  const session = await model.session(derivatives ? "laplacian" : "image");
+  const total = width * height;
+  const sources: Partial<Record<RawSource, Float32Array>> = {};
+  for (const s of options.sources) sources[s] = new Float32Array(total * channels * (s === "gradient" ? 2 : 1));
+  for (let start = 0; start < total; start += tile) {
+    const n = Math.min(tile, total - start);
+    const firstRow = Math.floor(start / width);
+    const rows = regionGridRows(width, height, region, firstRow, Math.ceil((start + n) / width));
+    const skip = start - firstRow * width;
+    const coords = new ort.Tensor("float32", rows.subarray(2 * skip, 2 * (skip + n)), [n, 2]);
+    const result = await session.run({ [ONNX_INPUT]: coords }, [...options.sources]);
+    for (const s of options.sources) {
+      const perPoint = channels * (s === "gradient" ? 2 : 1);
+      sources[s]!.set(result[s].data as Float32Array, start * perPoint);
+    }
+    options.onProgress?.(start + n, total);
+    await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+  }
+  return { sources, channels };
+}
