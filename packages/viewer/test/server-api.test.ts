@@ -1,6 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadRenderModel, renderPng } from "@siren-onnx/exporter";
+import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/exporter";
 import type { ModelListing } from "@siren-onnx/viewer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeModels, tempDir } from "./fixtures.ts";
@@ -87,6 +87,33 @@ describe("GET /api/render", () => {
     expect(Buffer.compare(direct.png, response.body)).toBe(0);
   });
 
+  it("format=raw returns every output of one derivative run, as renderValues computes them", async () => {
+    const response = await get(
+      "/api/render?model=relu-rgb&output=gradient-x&width=7&height=5&region=-2,-1,2,1&format=raw",
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/octet-stream");
+    expect(response.headers["x-siren-sources"]).toBe("image,gradient,laplacian");
+    expect(response.headers["x-siren-channels"]).toBe("3");
+    const values = new Float32Array(response.body.buffer.slice(response.body.byteOffset), 0, response.body.length / 4);
+    const n = 7 * 5 * 3;
+    expect(values.length).toBe(n + 2 * n + n);
+    const model = await loadRenderModel(join(dir, "relu-rgb.deriv.onnx"));
+    const region = { x0: -2, y0: -1, x1: 2, y1: 1 };
+    for (const [output, start, length] of [
+      ["image", 0, n],
+      ["gradient", n, 2 * n],
+      ["laplacian", 3 * n, n],
+    ] as const) {
+      const direct = await renderValues(model, { width: 7, height: 5, region, output });
+      expect(Array.from(values.subarray(start, start + length))).toEqual(Array.from(direct));
+    }
+    await model.dispose();
+    const image = await get("/api/render?model=tanh&width=3&height=2&format=raw"); // image only: no derivative file needed
+    expect(image.headers["x-siren-sources"]).toBe("image");
+    expect(image.body.length).toBe(3 * 2 * 4);
+  });
+
   it("defaults to the training size and the training domain", async () => {
     const response = await get("/api/render?model=relu-rgb");
     expect(response.status).toBe(200);
@@ -113,6 +140,7 @@ describe("GET /api/render", () => {
     ["/api/render?model=siren&output=colour", 400, /output "colour"/],
     ["/api/render?model=tanh&output=laplacian", 400, /no derivative file/],
     ["/api/render?model=siren&colour=red", 400, /unknown parameter colour/],
+    ["/api/render?model=siren&format=jpeg", 400, /format "jpeg": expected png or raw/],
     ["/api/render?model[a]=siren", 400, /model/],
     ["/models/%E0%A4%A.onnx", 400, /bad request/],
   ])("%s -> %i with a JSON error", async (path, status, message) => {

@@ -59,6 +59,8 @@ export class Pane {
   private scale = 1;
   /** Set by the viewer: a scale shared by the panes, or undefined for this pane's own. */
   private forcedScale: number | undefined;
+  /** ownScale() of the current channel and finest finished level (a redraw computes it once). */
+  private ownScaleCache: number | undefined;
   /** What the canvas showed before the view changed, redrawn moved and scaled until new tiles arrive. */
   private backdrop: { canvas: HTMLCanvasElement; region: Region } | undefined;
   private drawnSinceBackdrop = true;
@@ -134,6 +136,7 @@ export class Pane {
       return { ...l, rowsDone: 0, canvas, sources: {} };
     });
     this.scale = 1;
+    this.ownScaleCache = undefined;
     this.canvas.dataset.view = formatRegion(region);
     delete this.canvas.dataset.normalisation;
     this.scaleNote.textContent = "";
@@ -160,6 +163,7 @@ export class Pane {
   show(output: RenderOutput): void {
     this.output = output;
     this.forcedScale = undefined; // the viewer shares the new channel's scale afterwards if asked
+    this.ownScaleCache = undefined;
     this.canvas.dataset.view = formatRegion(this.region!);
     this.finish();
   }
@@ -197,9 +201,11 @@ export class Pane {
 
   /** This pane's own colour scale for the current channel (from the finest finished level). */
   ownScale(): number | undefined {
+    if (this.ownScaleCache !== undefined) return this.ownScaleCache;
     const level = this.finestDone();
     if (!level) return undefined;
-    return pictureScale(this.levelValues(level), this.output, this.channels);
+    this.ownScaleCache = pictureScale(this.levelValues(level), this.output, this.channels);
+    return this.ownScaleCache;
   }
 
   /** A scale shared with other panes, or undefined for this pane's own; redraws a finished view. */
@@ -223,6 +229,7 @@ export class Pane {
   }
 
   private levelDone(levelIndex: number): void {
+    this.ownScaleCache = undefined;
     if (levelIndex < this.levels.length - 1) {
       this.scale = this.forcedScale ?? this.ownScale() ?? this.scale;
       return;
@@ -233,10 +240,12 @@ export class Pane {
   /** Colours the finished last level: by its own percentile (as `siren render`) or the shared scale. */
   private finish(): void {
     const level = this.levels.at(-1)!;
-    const picture = finalPicture(this.levelValues(level), this.output, this.channels, this.forcedScale);
+    const values = this.levelValues(level);
+    const picture = finalPicture(values, this.output, this.channels, this.forcedScale);
     this.ctx.putImageData(toImageData(picture.rgba, level.width, level.height), 0, 0);
     this.canvas.dataset.normalisation = picture.normalisation;
-    const scale = this.forcedScale ?? this.ownScale();
+    this.ownScaleCache ??= pictureScale(values, this.output, this.channels);
+    const scale = this.forcedScale ?? this.ownScaleCache;
     this.canvas.dataset.scale = this.output === "image" || scale === undefined ? "" : String(scale);
     this.scaleNote.textContent =
       this.output === "image" || scale === undefined

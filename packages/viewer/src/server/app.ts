@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import type { Device } from "@siren-onnx/exporter";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { CLIENT_DIST } from "./client-build.ts";
 import { HttpError, sendError } from "./http-errors.ts";
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** Host names accepted in the Host header (guards a loopback server against DNS rebinding). */
   allowedHosts?: string[];
   log?: (line: string) => void;
+  /** Where /api/render runs onnxruntime (default the CPU; resolve --device with resolveDevice). */
+  device?: Device;
 }
 
 export interface ViewerApp {
@@ -59,7 +62,7 @@ export function createApp(options: AppOptions): ViewerApp {
   const log = options.log ?? ((line: string) => console.error(line));
   const registry = new ModelRegistry(options.modelsDir, { watch: options.watch });
   const queue = new RenderQueue(options.queue);
-  const models = new RenderModelCache();
+  const models = new RenderModelCache(8, { device: options.device });
   const client = new ClientFiles(options.clientDir ?? CLIENT_DIST);
   const runtime = onnxRuntimeWebFiles();
   const app = express();

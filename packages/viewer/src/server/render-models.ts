@@ -1,4 +1,4 @@
-import { loadRenderModel, type RenderModel } from "@siren-onnx/exporter";
+import { loadRenderModel, type RenderDevice, type RenderModel } from "@siren-onnx/exporter";
 
 interface Entry {
   path: string;
@@ -14,7 +14,11 @@ interface Entry {
 export class RenderModelCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly capacity = 8) {}
+  constructor(
+    private readonly capacity = 8,
+    /** Where the models render (default the CPU). */
+    private readonly where: RenderDevice = {},
+  ) {}
 
   async use<T>(path: string, version: string, job: (model: RenderModel) => Promise<T>): Promise<T> {
     const key = `${path}\0${version}`;
@@ -22,7 +26,7 @@ export class RenderModelCache {
     if (entry)
       this.entries.delete(key); // re-inserted below: most recently used last
     else {
-      const created: Entry = { path, model: loadRenderModel(path), users: 0, stale: false };
+      const created: Entry = { path, model: loadRenderModel(path, this.where), users: 0, stale: false };
       // A file that fails to load is tried again next time (it may be fixed by then).
       created.model.catch(() => this.entries.get(key) === created && this.entries.delete(key));
       entry = created;
