@@ -5,8 +5,8 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createSpec, initParams, regionGrid, type Supervision, TARGET_NAMES } from "@siren-onnx/core";
-import { graphToOnnx } from "@siren-onnx/exporter";
-import { buildTrainingStepGraph, DEFAULT_ADAM, sessionOptions } from "@siren-onnx/trainer";
+import { graphToOnnx, sessionOptions } from "@siren-onnx/exporter";
+import { buildTrainingStepGraph, DEFAULT_ADAM } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 
 const supervision = (process.argv[2] ?? "value") as Supervision;
@@ -14,7 +14,7 @@ const batch = Number(process.argv[3] ?? 16_384);
 const spec = createSpec("sine");
 const graph = buildTrainingStepGraph(spec, supervision, batch, DEFAULT_ADAM);
 const session = await ort.InferenceSession.create(graphToOnnx(graph), {
-  ...sessionOptions("cpu", undefined),
+  ...sessionOptions("cpu"),
   enableProfiling: true,
   profileFilePrefix: "/tmp/siren-step-profile",
 });

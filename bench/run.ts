@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: speed figures of this machine, as ratios against references measured in the
- * same run. Flags: --no-tfjs, --no-torch, --only training|render.
+ * same run. Flags: --no-tfjs, --no-torch, --only training|render|trig, --trig-sizes 512,1024.
  */
 import { availableParallelism, cpus } from "node:os";
 import { benchTraining } from "./training.ts";
@@ -14,4 +14,11 @@ if (!only || only === "training") await benchTraining({ tfjs: !args.has("--no-tf
 if (!only || only === "render") {
   const { benchRender } = await import("./render.ts");
   await benchRender();
+}
+if (!only || only === "trig") {
+  const { benchTrig } = await import("./trig.ts");
+  const sizes = process.argv.includes("--trig-sizes")
+    ? process.argv[process.argv.indexOf("--trig-sizes") + 1].split(",").map(Number)
+    : undefined;
+  await benchTrig({ sizes });
 }

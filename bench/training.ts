@@ -1,6 +1,6 @@
 import { createSpec, forwardFlopsPerPoint, Graph, GraphOps, initParams, regionGrid } from "@siren-onnx/core";
-import { graphToOnnx } from "@siren-onnx/exporter";
-import { createEngine, DEFAULT_ADAM, type EngineName, sessionOptions } from "@siren-onnx/trainer";
+import { graphToOnnx, sessionOptions } from "@siren-onnx/exporter";
+import { createEngine, DEFAULT_ADAM, type EngineName } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 import { fmt, runTorch, TCMALLOC, timeMedian, torchAvailable } from "./support.ts";
 
@@ -15,7 +15,7 @@ async function matmulReference(): Promise<number> {
   const w = g.input("w", [256, 256]);
   // A small output: returning the 64 MB product would time its allocation and copy, not the Gemm.
   g.output(ops.reduceSum(ops.linear(x, w, null, 1), [0], 1), "y");
-  const session = await ort.InferenceSession.create(graphToOnnx(g), sessionOptions("cpu", undefined));
+  const session = await ort.InferenceSession.create(graphToOnnx(g), sessionOptions("cpu"));
   const feeds = {
     x: new ort.Tensor("float32", new Float32Array(N * 256).fill(0.5), [N, 256]),
     w: new ort.Tensor("float32", new Float32Array(256 * 256).fill(0.01), [256, 256]),

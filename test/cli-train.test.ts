@@ -1,10 +1,42 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadCheckpoint } from "@siren-onnx/core/node";
-import { describe, expect, it } from "vitest";
+import { RUN_FILES, trainImage } from "@siren-onnx/trainer";
+import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeSyntheticPng } from "../packages/trainer/test/helpers.ts";
 import { errorLines, runCli } from "./support/cli.ts";
+
+/** A training that would run for a long time, and sends `signal` to the top process once it has started. */
+async function stoppedRun(signal: NodeJS.Signals, options: { pnpm?: boolean } = {}) {
+  const dir = await tempDir();
+  const image = await writeSyntheticPng(join(dir, "img.png"), 16);
+  const out = join(dir, "run");
+  let sent = false;
+  const args = ["train", image, "--size", "16", "--width", "16", "--layers", "1", "--threads", "1"];
+  const r = await runCli([...args, "--steps", "100000", "--out", out], {
+    ...options,
+    onStderr: (chunk, child) => {
+      if (!sent && /train .*\d+\/100000/.test(chunk)) {
+        sent = true;
+        setTimeout(() => child.kill(signal), 300);
+      }
+    },
+  });
+  return { dir, out, r };
+}
+
+/** Every run file is there, the run is marked stopped, and nothing else was left beside it. */
+async function expectCompleteStoppedRun(dir: string, out: string): Promise<number> {
+  for (const file of Object.values(RUN_FILES)) expect((await readFile(join(out, file))).length).toBeGreaterThan(0);
+  const metrics = JSON.parse(await readFile(join(out, RUN_FILES.metrics), "utf8"));
+  expect(metrics.stopped).toBe(true);
+  expect(metrics.steps).toBeGreaterThan(0);
+  expect(metrics.steps).toBeLessThan(100000);
+  expect((await loadCheckpoint(join(out, RUN_FILES.checkpoint))).training.steps).toBe(metrics.steps);
+  expect((await readdir(dir)).sort()).toEqual(["img.png", "run"]);
+  return metrics.steps;
+}
 
 describe("siren train (CLI)", () => {
   it("trains and reports where the results are", async () => {
@@ -72,7 +104,7 @@ describe("siren train (CLI)", () => {
     [
       "an unknown device",
       async () => ["train", "data/camera.png", "--device", "tpu", "--size", "16", "--out", "/tmp/siren-never"],
-      /--device: expected cpu or cuda/,
+      /--device: expected cpu, cuda, webgpu or auto, got "tpu"/,
     ],
     ["an unknown flag", async () => ["train", "data/camera.png", "--colour"], /unknown option '--colour'/],
     [
@@ -153,5 +185,72 @@ describe("siren train (CLI)", () => {
     const ckpt = await loadCheckpoint(join(out, "checkpoint.safetensors"));
     expect(ckpt.training.steps).toBeGreaterThan(0);
     expect(ckpt.training.steps).toBeLessThan(1000000);
+  });
+
+  it("stops on SIGTERM sent to the pnpm process alone, saves the run, exits 143, and the run resumes", async () => {
+    const { dir, out, r } = await stoppedRun("SIGTERM", { pnpm: true });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(143);
+    expect(r.stdout).toMatch(/stopped: \d+ steps/);
+    const done = await expectCompleteStoppedRun(dir, out);
+    const resumed = await runCli(["train", "--resume", out, "--steps", String(done + 2), "--threads", "1"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`done: ${done + 2} steps`);
+    expect(resumed.stderr).toMatch(new RegExp(`train \\(resumed at step ${done}\\) 100% 2/2`));
+    expect((await loadCheckpoint(join(out, RUN_FILES.checkpoint))).training.steps).toBe(done + 2);
+    const metrics = JSON.parse(await readFile(join(out, RUN_FILES.metrics), "utf8"));
+    expect(metrics.history).toHaveLength(done + 2);
+    expect(metrics.stopped).toBeUndefined();
+  });
+
+  it("saves the run when the pnpm process alone gets SIGHUP (pnpm dies of it without forwarding)", async () => {
+    const { dir, out, r } = await stoppedRun("SIGHUP", { pnpm: true });
+    expect(r.signal).toBe("SIGHUP"); // pnpm itself; the close event waited for siren to finish writing
+    expect(r.stdout).toMatch(/stopped: \d+ steps/);
+    expect(r.stderr).toMatch(/pnpm process running siren has gone: finishing the current step and saving/);
+    await expectCompleteStoppedRun(dir, out);
+  });
+
+  it("stops on SIGHUP like SIGINT and exits 129", async () => {
+    const { dir, out, r } = await stoppedRun("SIGHUP");
+    expect(r.code).toBe(129);
+    expect(r.stderr).toMatch(/SIGHUP received: finishing the current step/);
+    await expectCompleteStoppedRun(dir, out);
+  });
+
+  describe("--resume errors", () => {
+    let dir = "";
+    beforeAll(async () => {
+      dir = await tempDir();
+      const image = await writeSyntheticPng(join(dir, "img.png"), 16);
+      const tiny = { image, size: 16, width: 16, hiddenLayers: 1, steps: 3, threads: 1 };
+      await trainImage({ ...tiny, out: join(dir, "run") });
+      await trainImage({ ...tiny, out: join(dir, "old") });
+      await rm(join(dir, "old", RUN_FILES.optimizer));
+    });
+    const cases: Array<[string, (dir: string) => string[], RegExp]> = [
+      ["a missing folder", (d) => ["--resume", join(d, "nowhere")], /--resume: no run folder at .*nowhere/],
+      ["a folder without optimizer state", (d) => ["--resume", join(d, "old")], /has no optimizer\.safetensors/],
+      [
+        "--steps below the steps done",
+        (d) => ["--resume", join(d, "run"), "--steps", "2"],
+        /--steps 2 is below the 3 steps/,
+      ],
+      [
+        "a setting that would change the run",
+        (d) => ["--resume", join(d, "run"), "--lr", "1"],
+        /--lr does not go with --resume/,
+      ],
+    ];
+    for (const [what, args, message] of cases) {
+      it(`rejects ${what} with a one-line error`, async () => {
+        const r = await runCli(["train", ...args(dir)]);
+        expect(r.code).toBe(2);
+        const lines = errorLines(r.stderr);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(message);
+        expect(lines[0]).toMatch(/^error: /);
+      });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { tempDir, writeSyntheticPng } from "../packages/trainer/test/helpers.ts"
 
 /** fit -> checkpoint -> export -> any ONNX Runtime: the exported model is the trained model. */
 describe("train -> export -> run", () => {
-  for (const model of ["sine", "relu-pe"] as const) {
+  for (const model of ["sine", "relu-pe", "finer", "gauss"] as const) {
     it(`${model}: the exported model reproduces the trainer's own forward pass`, async () => {
       const dir = await tempDir();
       const image = await writeSyntheticPng(join(dir, "img.png"), 24, 3);

@@ -11,13 +11,28 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `siren <args>` as a real process (through tsx, as `pnpm siren` does). */
+/**
+ * Runs `siren <args>` as a real process: `node --import tsx` (what `pnpm siren` runs), or with
+ * `pnpm: true` the public command itself, `pnpm siren` (then the child is pnpm).
+ */
 export function runCli(
   args: string[],
-  options: { onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+    env?: NodeJS.ProcessEnv;
+    pnpm?: boolean;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
+    // Under `pnpm vitest` or `pnpm test`, npm_execpath is the pnpm that runs the tests.
+    const execpath = process.env.npm_execpath ?? "";
+    const pnpm = !/pnpm/.test(execpath)
+      ? ["pnpm"]
+      : /\.[cm]?js$/.test(execpath)
+        ? [process.execPath, execpath]
+        : [execpath];
+    const [command, ...prefix] = options.pnpm ? [...pnpm, "-s", "siren"] : [process.execPath, "--import", "tsx", main];
+    const child = spawn(command, [...prefix, ...args], {
       cwd: root,
       env: { ...process.env, CI: "1", ...options.env },
     });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { UserError } from "@siren-onnx/core";
 import { Command, CommanderError } from "commander";
+import { registerDevices } from "./commands/devices.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -20,6 +21,7 @@ registerExport(program);
 registerRender(program);
 registerServe(program);
 registerStudy(program);
+registerDevices(program);
 
 try {
   await program.parseAsync(process.argv);

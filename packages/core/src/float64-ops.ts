@@ -58,7 +58,10 @@ export const float64Ops: TensorOps<Matrix> = {
   tanh: (a) => map(a, Math.tanh),
   sigmoid: (a) => map(a, (x) => 1 / (1 + Math.exp(-x))),
   relu: (a) => map(a, (x) => Math.max(x, 0)),
+  abs: (a) => map(a, Math.abs),
+  exp: (a) => map(a, Math.exp),
   step: (a) => map(a, (x) => (x > 0 ? 1 : 0)),
+  sign: (a) => map(a, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
   concatColumns(parts) {
     const rows = Math.max(...parts.map((p) => p.rows));
     const cols = parts.reduce((n, p) => n + p.cols, 0);

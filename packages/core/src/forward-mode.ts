@@ -15,9 +15,13 @@ export interface Jet<T> {
   laplacian?: T;
 }
 
-/** Multiplier applied to a layer's W x + b: omega0 for sine layers, 1 for the output layer and other kinds. */
+/**
+ * Multiplier applied to a layer's W x + b: omega0 for the hidden layers of sine and gauss
+ * (gauss's s), 1 for the output layer and other kinds (finer applies omega0 inside its activation).
+ */
 export function layerScale(spec: ModelSpec, layerIndex: number, layerCount: number): number {
-  return spec.activation === "sine" && layerIndex < layerCount - 1 ? spec.omega0 : 1;
+  const scaled = spec.activation === "sine" || spec.activation === "gauss";
+  return scaled && layerIndex < layerCount - 1 ? spec.omega0 : 1;
 }
 
 /**
@@ -45,7 +49,7 @@ export function forwardJet<T>(
       jet = z;
       return;
     }
-    const { f, df, d2f } = act(ops, z.value, order);
+    const { f, df, d2f } = act(ops, z.value, order, spec.omega0);
     jet = { value: f };
     if (order >= 1 && df && z.gradient) {
       const [jx, jy] = z.gradient;

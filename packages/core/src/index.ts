@@ -9,6 +9,7 @@ export * from "./forward-mode.ts";
 export * from "./graph/autodiff.ts";
 export * from "./graph/graph.ts";
 export * from "./graph/graph-ops.ts";
+export * from "./graph/lower-trig.ts";
 export * from "./init.ts";
 export * from "./losses.ts";
 export * from "./model-spec.ts";

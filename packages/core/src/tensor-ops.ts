@@ -19,8 +19,12 @@ export interface TensorOps<T> {
   tanh(x: T): T;
   sigmoid(x: T): T;
   relu(x: T): T;
+  abs(x: T): T;
+  exp(x: T): T;
   /** 1 where x > 0, else 0; no gradient flows through it. */
   step(x: T): T;
+  /** -1, 0 or 1 by the sign of x (0 at 0, as ONNX Sign); no gradient flows through it. */
+  sign(x: T): T;
   /** Concatenation along columns. */
   concatColumns(parts: T[]): T;
   /** Mean of all elements, as a scalar tensor. */

@@ -3,10 +3,10 @@ import { ACTIVATIONS, SCALAR_ACTIVATIONS } from "../src/activations.ts";
 import { float64Ops, matrix, paramsToMatrices } from "../src/float64-ops.ts";
 import { forwardJet } from "../src/forward-mode.ts";
 import { initParams } from "../src/init.ts";
-import { createSpec, type ModelKind } from "../src/model-spec.ts";
+import { ACTIVATION_NAMES, createSpec, type ModelKind } from "../src/model-spec.ts";
 import { SeededRandom } from "../src/random.ts";
 
-const KINDS: ModelKind[] = ["sine", "relu", "tanh", "sigmoid", "relu-pe"];
+const KINDS: ModelKind[] = [...ACTIVATION_NAMES];
 
 /** Central differences of the network's value in float64: gradient (h) and 5-point Laplacian. */
 function finiteDifferences(kind: ModelKind, outputs: 1 | 3, x: number, y: number) {
@@ -14,7 +14,9 @@ function finiteDifferences(kind: ModelKind, outputs: 1 | 3, x: number, y: number
   const layers = paramsToMatrices(initParams(spec, 21));
   const f = (px: number, py: number) => forwardJet(float64Ops, spec, layers, matrix(1, 2, [px, py]), 0).value.data;
   const h = 1e-5; // first derivatives: error ~h^2 f''' + eps/h
-  const hl = 1e-4; // second derivatives: error ~h^2 f'''' + eps/h^2
+  // Second derivatives: error ~h^2 f'''' + eps/h^2. finer's frequency omega0 (1 + 2|z|) makes
+  // f'''' larger, so it takes a smaller step (its error falls as h^2 to the analytic value).
+  const hl = kind === "finer" ? 2.5e-5 : 1e-4;
   const c = f(x, y);
   const [xp, xm, yp, ym] = [f(x + h, y), f(x - h, y), f(x, y + h), f(x, y - h)];
   const [lxp, lxm, lyp, lym] = [f(x + hl, y), f(x - hl, y), f(x, y + hl), f(x, y - hl)];
@@ -76,22 +78,47 @@ describe("forwardJet (float64) vs central finite differences", () => {
 });
 
 describe("activation table", () => {
-  it.each(["sine", "relu", "tanh", "sigmoid"] as const)(
+  const OMEGA0 = 7;
+  it.each(["sine", "relu", "tanh", "sigmoid", "finer", "gauss"] as const)(
     "%s: f' and f'' match finite differences and the tensor version",
     (name) => {
-      const scalar = SCALAR_ACTIVATIONS[name];
-      const zs = [-2.3, -0.7, 0.2, 1.1, 3.4];
-      const tensor = ACTIVATIONS[name](float64Ops, matrix(1, zs.length, zs), 2);
+      const scalar = (z: number) => SCALAR_ACTIVATIONS[name](z, OMEGA0);
+      // finer's frequency grows with |z|: its points stay where a step of h still resolves it.
+      const zs = name === "finer" ? [-0.9, -0.31, 0.04, 0.2, 0.75] : [-2.3, -0.7, 0.2, 1.1, 3.4];
+      const tensor = ACTIVATIONS[name](float64Ops, matrix(1, zs.length, zs), 2, OMEGA0);
       zs.forEach((z, i) => {
         const [f, df, d2f] = scalar(z);
         const h = 1e-5;
-        expect(df).toBeCloseTo((scalar(z + h)[0] - scalar(z - h)[0]) / (2 * h), 8);
-        expect(d2f).toBeCloseTo((scalar(z + h)[1] - scalar(z - h)[1]) / (2 * h), 8);
+        const size = Math.max(1, Math.abs(df), Math.abs(d2f));
+        expect(Math.abs(df - (scalar(z + h)[0] - scalar(z - h)[0]) / (2 * h)), `f' at ${z}`).toBeLessThan(1e-8 * size);
+        expect(Math.abs(d2f - (scalar(z + h)[1] - scalar(z - h)[1]) / (2 * h)), `f'' at ${z}`).toBeLessThan(
+          1e-7 * size,
+        );
         expect(tensor.f.data[i]).toBeCloseTo(f, 14);
-        expect(tensor.df!.data[i]).toBeCloseTo(df, 14);
+        expect(tensor.df!.data[i]).toBeCloseTo(df, 12);
         // ReLU leaves f'' implicit (it is zero).
-        expect(tensor.d2f ? tensor.d2f.data[i] : 0).toBeCloseTo(d2f, 14);
+        expect(tensor.d2f ? tensor.d2f.data[i] : 0).toBeCloseTo(d2f, 11);
       });
     },
   );
+
+  it("finer: f = sin(omega0 (|z| + 1) z); f' is continuous at the kink z = 0, f'' jumps by 4 omega0", () => {
+    const finer = (z: number) => SCALAR_ACTIVATIONS.finer(z, OMEGA0);
+    for (const z of [-0.8, -0.1, 0.3, 1.7]) expect(finer(z)[0]).toBe(Math.sin(OMEGA0 * (Math.abs(z) + 1) * z));
+    const tiny = 1e-9;
+    // f' -> omega0 from both sides (g' = omega0 (1 + 2|z|)): no jump.
+    expect(finer(-tiny)[1]).toBeCloseTo(OMEGA0, 6);
+    expect(finer(tiny)[1]).toBeCloseTo(OMEGA0, 6);
+    // One-sided f'' limits -/+ 2 omega0 (g'' = 2 omega0 sign z); at 0 itself their mean, 0.
+    expect(finer(-tiny)[2]).toBeCloseTo(-2 * OMEGA0, 6);
+    expect(finer(tiny)[2]).toBeCloseTo(2 * OMEGA0, 6);
+    expect(finer(0)[2]).toBe(0);
+    const tensor = ACTIVATIONS.finer(float64Ops, matrix(1, 3, [-tiny, 0, tiny]), 2, OMEGA0);
+    expect(Array.from(tensor.d2f!.data).map((v) => Math.round(v / OMEGA0))).toEqual([-2, 0, 2]);
+    // Finite differences of f' on either side see the same one-sided limits.
+    const h = 1e-6;
+    const fd = (z: number) => (finer(z + h)[1] - finer(z - h)[1]) / (2 * h);
+    expect(fd(2 * h)).toBeCloseTo(2 * OMEGA0, 2);
+    expect(fd(-2 * h)).toBeCloseTo(-2 * OMEGA0, 2);
+  });
 });

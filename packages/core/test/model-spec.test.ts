@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   createSpec,
+  DEFAULT_FIRST_BIAS_SCALE,
+  DEFAULT_OMEGA0,
   layerShapes,
   modelLabel,
   nyquistOctaves,
@@ -36,6 +38,24 @@ describe("model spec", () => {
     expect(parseModelKind("relu-pe")).toBe("relu-pe");
     expect(modelLabel("sine")).toBe("siren");
     expect(() => parseModelKind("gelu")).toThrow(/unknown model "gelu" \(expected one of: siren, relu/);
+    expect(parseModelKind("finer")).toBe("finer");
+    expect(parseModelKind("gauss")).toBe("gauss");
+    expect(() => parseModelKind("wire")).toThrow(/relu-pe, finer, gauss\)$/);
+  });
+
+  it("gives finer and gauss their own defaults, and finer its first-layer bias range", () => {
+    expect(createSpec("finer")).toMatchObject({
+      omega0: DEFAULT_OMEGA0.finer,
+      firstBiasScale: DEFAULT_FIRST_BIAS_SCALE,
+    });
+    expect(createSpec("gauss").omega0).toBe(DEFAULT_OMEGA0.gauss);
+    expect(createSpec("finer", { firstBiasScale: 5 }).firstBiasScale).toBe(5);
+    // Only finer carries it: other specs stay as they were.
+    expect("firstBiasScale" in createSpec("sine", { firstBiasScale: 5 })).toBe(false);
+    const finer = createSpec("finer", { width: 8 });
+    expect(validateSpec(JSON.parse(JSON.stringify(finer)))).toEqual(finer);
+    expect(() => validateSpec({ ...finer, firstBiasScale: undefined })).toThrow(/spec\.firstBiasScale/);
+    expect(() => validateSpec({ ...finer, firstBiasScale: -1 })).toThrow(/spec\.firstBiasScale/);
   });
 
   it("validates an untrusted spec and names the first bad field", () => {

@@ -5,6 +5,7 @@ import {
   Graph,
   GraphOps,
   layerScale,
+  lowerTrig,
   type ModelParams,
   type ModelSpec,
   modelLabel,
@@ -21,11 +22,23 @@ export interface GraphOptions {
   /** Add the `gradient` and `laplacian` outputs. */
   derivatives: boolean;
   /**
-   * Multiply omega0 into the sine layers' weights and biases so every Gemm has alpha = beta = 1
-   * (default true; the bench compares both).
+   * Multiply omega0 into the weights and biases of the layers it scales (sine, gauss) so every
+   * Gemm has alpha = beta = 1 (default true; the bench compares both).
    */
   foldOmega0?: boolean;
+  /** How the graph computes sin and cos (default "native"); see TrigMode. */
+  trig?: TrigMode;
 }
+
+/**
+ * "native": ONNX Sin/Cos nodes, each runtime's own (onnxruntime-node CPU: fastest on few cores).
+ * "polynomial": core's lowerTrig, a range reduction and minimax polynomials from
+ * Mul/Add/Sub/Round/Abs/Sign, <= 3e-7 from float64 for |x| <= 1e5 on every runtime; faster in
+ * onnxruntime-web's wasm backend (whose Sin is a scalar loop) and accurate on WebGPU (whose sin
+ * is ~2e-4 and only in [-pi, pi]), but 1.4-2.5x slower renders on onnxruntime-node with 2 CPU
+ * threads, hence not the default (README, "sin and cos", has the figures).
+ */
+export type TrigMode = "native" | "polynomial";
 
 /** The file name suffixes of the two models written per checkpoint. */
 export const IMAGE_MODEL_SUFFIX = ".onnx";
@@ -33,13 +46,19 @@ export const DERIVATIVE_MODEL_SUFFIX = ".deriv.onnx";
 /** Name of the checkpoint inside a trainer run directory. */
 export const RUN_CHECKPOINT = "checkpoint.safetensors";
 
-/** Weights with each layer's scale (omega0 for sine layers) multiplied in, and a spec whose scales are all 1. */
+/** Weights with each layer's scale (omega0 of sine and gauss hidden layers) multiplied in, and a spec whose scales are all 1. */
 export function foldLayerScales(spec: ModelSpec, params: ModelParams): { spec: ModelSpec; params: ModelParams } {
+  // Only a spec whose omega0 is a layer scale can drop it: finer's activation reads omega0 itself.
+  if (!hasLayerScales(spec, params.length)) return { spec, params };
   const folded = params.map((p, i) => {
     const s = layerScale(spec, i, params.length);
     return s === 1 ? p : { ...p, weight: p.weight.map((w) => w * s), bias: p.bias.map((b) => b * s) };
   });
   return { spec: { ...spec, omega0: 1 }, params: folded };
+}
+
+function hasLayerScales(spec: ModelSpec, layerCount: number): boolean {
+  return Array.from({ length: layerCount }, (_, i) => layerScale(spec, i, layerCount)).some((s) => s !== 1);
 }
 
 /**
@@ -63,13 +82,15 @@ export function buildModelGraph(ckpt: Checkpoint, options: GraphOptions): Graph 
     graph.output(ops.concat([ops.unsqueeze(dx, 2), ops.unsqueeze(dy, 2)], 2), ONNX_OUTPUTS.gradient);
     graph.output(jet.laplacian!, ONNX_OUTPUTS.laplacian);
   }
-  return graph.prune();
+  graph.prune();
+  // Lowered last, after the forward-mode math, so the graph above is the same for both modes.
+  return options.trig === "polynomial" ? lowerTrig(graph) : graph;
 }
 
 /** The serialised ONNX model with its metadata. */
 export function exportModelBytes(ckpt: Checkpoint, options: GraphOptions): Uint8Array {
   const graph = buildModelGraph(ckpt, options);
-  const folded = options.foldOmega0 !== false && ckpt.spec.activation === "sine";
+  const folded = options.foldOmega0 !== false && hasLayerScales(ckpt.spec, ckpt.params.length);
   return graphToOnnx(graph, {
     metadata: metadataProps(
       ckpt,
@@ -77,7 +98,10 @@ export function exportModelBytes(ckpt: Checkpoint, options: GraphOptions): Uint8
     ),
     docString:
       `siren-onnx ${modelLabel(ckpt.spec.activation)} model (${ckpt.training.task}); see metadata_props.` +
-      (folded ? ` omega0 = ${ckpt.spec.omega0} is multiplied into the weights and biases of the sine layers.` : ""),
+      (folded ? ` omega0 = ${ckpt.spec.omega0} is multiplied into the weights and biases of the hidden layers.` : "") +
+      (options.trig === "polynomial"
+        ? " sin and cos are computed by range reduction and polynomials (siren-onnx lowerTrig), not Sin/Cos nodes."
+        : ""),
   });
 }
 
@@ -112,7 +136,7 @@ export function defaultModelPrefix(checkpointPath: string): string {
 export async function exportCheckpoint(
   input: string,
   outPrefix?: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; trig?: TrigMode } = {},
 ): Promise<ExportResult> {
   const checkpointPath = await resolveCheckpoint(input);
   let ckpt: Checkpoint;
@@ -132,8 +156,8 @@ export async function exportCheckpoint(
   const derivativeModel = prefix + DERIVATIVE_MODEL_SUFFIX;
   // Check both before writing either, so a refusal leaves nothing half-exported.
   for (const path of [imageModel, derivativeModel]) await assertWritable(path, options.force ?? false);
-  const image = exportModelBytes(ckpt, { derivatives: false });
-  const derivatives = exportModelBytes(ckpt, { derivatives: true });
+  const image = exportModelBytes(ckpt, { derivatives: false, trig: options.trig });
+  const derivatives = exportModelBytes(ckpt, { derivatives: true, trig: options.trig });
   await writeOutputFile(imageModel, image);
   await writeOutputFile(derivativeModel, derivatives);
   return {

@@ -22,8 +22,10 @@ import {
 } from "@siren-onnx/core";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
+import { CPU_DEVICE, type Device } from "./devices.ts";
 import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX } from "./export-model.ts";
 import { type ModelMetadata, readModelMetadata } from "./model-metadata.ts";
+import { createSession, firstLine } from "./sessions.ts";
 
 export type { RenderOutput } from "@siren-onnx/core";
 export { colorize } from "@siren-onnx/core";
@@ -101,12 +103,13 @@ export function defaultRenderSize(
   };
 }
 
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 2,
-  interOpNumThreads: 1,
-  executionMode: "sequential",
-  graphOptimizationLevel: "all",
-};
+/** Where a model renders (sessions.ts holds the session options). */
+export interface RenderDevice {
+  /** Default the CPU; resolve --device with resolveDevice. */
+  device?: Device;
+  /** CPU threads; default all cores. */
+  threads?: number;
+}
 
 interface LoadedFile {
   path: string;
@@ -154,9 +157,10 @@ export class RenderModel {
     /** The file with the derivative outputs, if any. */
     readonly derivativesPath: string | undefined,
     private readonly imagePath: string,
+    private readonly where: RenderDevice,
   ) {}
 
-  static async load(path: string): Promise<RenderModel> {
+  static async load(path: string, where: RenderDevice = {}): Promise<RenderModel> {
     const main = await readModelFile(path);
     const base = path.replace(/(\.deriv)?\.onnx$/, "");
     const derivSibling = base + DERIVATIVE_MODEL_SUFFIX;
@@ -168,7 +172,7 @@ export class RenderModel {
         : undefined;
     const imagePath =
       main.metadata.hasDerivatives && path !== imageSibling && (await isFile(imageSibling)) ? imageSibling : path;
-    const model = new RenderModel(main, derivativesPath, imagePath);
+    const model = new RenderModel(main, derivativesPath, imagePath, where);
     await model.sessionFor(path); // fail early on a file onnxruntime rejects
     return model;
   }
@@ -179,6 +183,11 @@ export class RenderModel {
 
   get metadata(): ModelMetadata {
     return this.main.metadata;
+  }
+
+  /** The device its sessions run on. */
+  get device(): Device {
+    return this.where.device ?? CPU_DEVICE;
   }
 
   get hasDerivatives(): boolean {
@@ -211,9 +220,9 @@ export class RenderModel {
       throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
     }
     try {
-      return await ort.InferenceSession.create(file.bytes, SESSION_OPTIONS);
+      return await createSession(file.bytes, this.device, { threads: this.where.threads });
     } catch (err) {
-      throw new UserError(`${path}: onnxruntime cannot load the model: ${(err as Error).message.split("\n")[0]}`);
+      throw new UserError(`${path}: onnxruntime cannot load the model: ${firstLine(err)}`);
     }
   }
 
@@ -224,8 +233,8 @@ export class RenderModel {
   }
 }
 
-export function loadRenderModel(path: string): Promise<RenderModel> {
-  return RenderModel.load(path);
+export function loadRenderModel(path: string, where: RenderDevice = {}): Promise<RenderModel> {
+  return RenderModel.load(path, where);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  ACTIVATION_NAMES,
   COORDINATE_CONVENTION,
   METADATA_KEYS,
   ONNX_IR_VERSION,
@@ -22,8 +23,6 @@ function decode(bytes: Uint8Array) {
   const model = onnx.ModelProto.decode(bytes);
   return { model, graph: model.graph as onnxProto.onnx.GraphProto };
 }
-
-const ACTIVATIONS = ["sine", "relu", "tanh", "sigmoid", "relu-pe"] as const;
 
 describe("exported model contract", () => {
   const ckpt = smallCheckpoint("sine", { channels: 3 });
@@ -139,7 +138,7 @@ describe("siren export files", () => {
 
   it("passes onnx.checker.check_model(full_check=True) for every activation, gray and RGB", async () => {
     const paths: string[] = [];
-    for (const activation of ACTIVATIONS) {
+    for (const activation of ACTIVATION_NAMES) {
       for (const channels of [1, 3] as const) {
         for (const derivatives of [false, true]) {
           const path = join(dir, `${activation}-${channels}-${derivatives ? "deriv" : "image"}.onnx`);

@@ -16,9 +16,19 @@ import { relativeError, runOnnx, smallCheckpoint } from "./fixtures.ts";
  * outside the training domain get a proportionally looser bound.
  */
 const CASES = [
-  { where: "inside [-1, 1]", range: 1, valueTol: 1e-5, laplacianTol: 1e-4 },
-  { where: "far outside, in [-10, 10]", range: 10, valueTol: 5e-5, laplacianTol: 3e-4 },
+  { where: "inside [-1, 1]", range: 1, valueTol: 1e-5, laplacianTol: 1e-4, finerFactor: 4 },
+  { where: "far outside, in [-10, 10]", range: 10, valueTol: 5e-5, laplacianTol: 3e-4, finerFactor: 20 },
 ];
+
+/**
+ * finer's argument g = omega0 (|z| + 1) z grows as z^2: the float32 rounding of z reaches g
+ * multiplied by g'(z) = omega0 (1 + 2|z|), so its error grows faster with |p| than SIREN's
+ * (gradient, measured: 1.2e-5 vs 1.4e-6 inside, 3.6e-4 vs 8e-6 in [-10, 10]).
+ */
+function tolerances(activation: string, cse: (typeof CASES)[number]) {
+  const k = activation === "finer" ? cse.finerFactor : 1;
+  return { valueTol: k * cse.valueTol, laplacianTol: k * cse.laplacianTol };
+}
 
 function randomPoints(seed: number, range: number, count = 40): Float32Array {
   const rng = new SeededRandom(seed);
@@ -83,6 +93,7 @@ describe.each(ACTIVATION_NAMES.flatMap((activation) => [1, 3].map((channels) => 
 
     it.each(CASES)("matches the float64 reference and finite differences $where", async (cse) => {
       const pts = randomPoints(11 * c + cse.range, cse.range);
+      const tol = tolerances(activation, cse);
       const out = await runOnnx(exportModelBytes(ckpt, { derivatives: true }), pts);
       const image = out.image.data as Float32Array;
       const gradient = out.gradient.data as Float32Array;
@@ -90,15 +101,16 @@ describe.each(ACTIVATION_NAMES.flatMap((activation) => [1, 3].map((channels) => 
       expect(out.gradient.dims).toEqual([pts.length / 2, c, 2]);
 
       const ref = forwardJet(float64Ops, ckpt.spec, paramsToMatrices(ckpt.params), matrix(pts.length / 2, 2, pts), 2);
-      expect(relativeError(image, ref.value.data)).toBeLessThan(cse.valueTol);
+      expect(relativeError(image, ref.value.data)).toBeLessThan(tol.valueTol);
       expect(relativeError(gradient, interleave(ref.gradient![0].data, ref.gradient![1].data))).toBeLessThan(
-        cse.valueTol,
+        tol.valueTol,
       );
-      expect(relativeError(laplacian, ref.laplacian!.data)).toBeLessThan(cse.laplacianTol);
+      expect(relativeError(laplacian, ref.laplacian!.data)).toBeLessThan(tol.laplacianTol);
 
       // Finite differences check the derivative rules themselves. ReLU kinks inside a stencil
       // break them, so points where steps h and 2h disagree are left out (most points remain).
-      const h = activation === "sine" ? 1e-3 / ckpt.spec.omega0 : 1e-4;
+      // Kinds whose frequency grows with omega0 take a step that resolves it.
+      const h = ["sine", "finer", "gauss"].includes(activation) ? 1e-3 / ckpt.spec.omega0 : 1e-4;
       const fd = finiteDifferences(ckpt, pts, 1e-5, h);
       const coarse = finiteDifferences(ckpt, pts, 2e-5, 2 * h);
       // A kink makes the 5-point stencil ~ |slope change| / h, far above this scale.
@@ -110,14 +122,14 @@ describe.each(ACTIVATION_NAMES.flatMap((activation) => [1, 3].map((channels) => 
       );
       expect(smooth.filter(Boolean).length).toBeGreaterThan(0.75 * smooth.length);
       expect(relativeError(select(gradient, 2 * c, smooth), select(fd.gradient, 2 * c, smooth))).toBeLessThan(
-        cse.valueTol,
+        tol.valueTol,
       );
       if (activation === "relu") {
         // Piecewise linear: the Laplacian is exactly zero, not merely small.
         expect(laplacian.every((v) => v === 0)).toBe(true);
       } else {
         expect(relativeError(select(laplacian, c, smooth), select(fd.laplacian, c, smooth))).toBeLessThan(
-          cse.laplacianTol,
+          tol.laplacianTol,
         );
       }
     });

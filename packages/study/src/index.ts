@@ -1,3 +1,5 @@
+export * from "./baselines.ts";
+export * from "./conclusions.ts";
 export * from "./cost-model.ts";
 export * from "./pictures.ts";
 export * from "./report-html.ts";
@@ -7,3 +9,4 @@ export * from "./run-study.ts";
 export * from "./study-config.ts";
 export * from "./study-folder.ts";
 export * from "./study-plan.ts";
+export * from "./zoom.ts";

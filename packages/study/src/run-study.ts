@@ -2,11 +2,19 @@ import { basename, join, resolve } from "node:path";
 import { modelLabel } from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
 import { exportCheckpoint } from "@siren-onnx/exporter";
-import { trainImage } from "@siren-onnx/trainer";
+import { loadImage, type TrainImageOptions, trainImage } from "@siren-onnx/trainer";
+import { studyConclusions } from "./conclusions.ts";
 import { estimateRunSeconds, estimateStudySeconds } from "./cost-model.ts";
 import { reportHtml } from "./report-html.ts";
-import { makeReportPictures } from "./report-pictures.ts";
-import { HEADLINE_METRIC, type RunResult, readRunResult, resultsJson } from "./results.ts";
+import { analyseReport, zoomInputFile } from "./report-pictures.ts";
+import {
+  HEADLINE_METRIC,
+  type RunResult,
+  readRunResult,
+  resultsJson,
+  type StudyResultsFile,
+  studyResults,
+} from "./results.ts";
 import { BUNDLED_IMAGES, FULL_STUDY, QUICK_STUDY, type StudyConfig } from "./study-config.ts";
 import {
   imageHashes,
@@ -16,7 +24,8 @@ import {
   REPORT_FILES,
   runFingerprint,
 } from "./study-folder.ts";
-import { planStudy, type StudyRun } from "./study-plan.ts";
+import { planStudy, type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
+import { writeZoomInput } from "./zoom.ts";
 
 export interface RunStudyOptions {
   quick?: boolean;
@@ -35,6 +44,8 @@ export interface RunStudyOptions {
   progress?: boolean;
   /** Aborting stops after the current training step; finished runs are kept for resuming. */
   signal?: AbortSignal;
+  /** Sees every run's training options before it trains (tests assert on what each model is shown). */
+  onTrain?: (run: StudyRun, options: TrainImageOptions) => void;
 }
 
 export interface StudyResult {
@@ -101,11 +112,20 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
   const full = planStudy(FULL_STUDY);
   log(
     `study (${config.name}): ${runs.length} runs, ${finished.size} already finished; ` +
-      `expected about ${formatSeconds(estimateStudySeconds(todo, config))} on a 2-core machine ` +
+      `expected about ${formatSeconds(estimateStudySeconds(todo, config, runs))} on a 2-core machine, report included ` +
       `(the full study, ${full.length} runs at ${FULL_STUDY.size}²: about ${formatSeconds(estimateStudySeconds(full, FULL_STUDY))})`,
   );
 
-  const clock = new StudyClock(estimateStudySeconds(todo, config));
+  const clock = new StudyClock(estimateStudySeconds(todo, config, runs));
+  /** Zoom runs train on the box-downsampled image, written once per factor as an ordinary PNG. */
+  let fullImage: Awaited<ReturnType<typeof loadImage>> | undefined;
+  const trainingImage = async (run: StudyRun): Promise<string> => {
+    if (!run.factor) return images.image;
+    fullImage ??= await loadImage(images.image, { size: config.size });
+    const path = join(out, zoomInputFile(run.factor));
+    await writeZoomInput(path, fullImage, run.factor);
+    return path;
+  };
   let trained = 0;
   let stopped = false;
   for (const [k, run] of runs.entries()) {
@@ -118,13 +138,14 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
         `${label}: ${run.task}, ${modelLabel(run.model)}, ${run.steps} steps (study eta ${formatSeconds(clock.remaining())})`,
       );
       const progress = options.progress === false ? undefined : new Progress(label, run.steps);
-      const metric = HEADLINE_METRIC[run.task];
-      const { result } = await trainImage({
-        image: images.image,
+      // Zoom runs show their fit of the small image while training (the zoom score needs the report's render).
+      const metric = run.task === "zoom" ? "psnr" : HEADLINE_METRIC[run.task];
+      const trainOptions: TrainImageOptions = {
+        image: await trainingImage(run),
         model: run.model,
-        task: run.task,
-        taskSettings: { image2: images.image2, alpha: run.alpha, points: run.points },
-        size: config.size,
+        task: trainerTask(run.task),
+        taskSettings: run.task === "zoom" ? {} : { image2: images.image2, alpha: run.alpha, points: run.points },
+        size: trainingSize(run, config),
         steps: run.steps,
         width: config.width,
         hiddenLayers: config.hiddenLayers,
@@ -138,7 +159,9 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
             [metric]: lastMetrics ? `${lastMetrics[metric].toFixed(2)} dB` : "--",
             "study eta": formatSeconds(clock.remaining((predicted * step) / run.steps)),
           }),
-      });
+      };
+      options.onTrain?.(run, trainOptions);
+      const { result } = await trainImage(trainOptions);
       if (result.stopped) {
         progress?.stop();
         stopped = true;
@@ -166,15 +189,31 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
       seconds: elapsed(started),
     };
   }
-  const results = await Promise.all(runs.map((run) => readRunResult(out, run)));
-  log("rendering the report's pictures...");
-  const pictures = await makeReportPictures(out, config, images.image, results);
+  const read = await Promise.all(runs.map((run) => readRunResult(out, run)));
+  log("rendering the report's pictures and the classical references...");
+  const analysis = await analyseReport(out, config, images, read);
+  const results = read.map((r) => ({ ...r, ...analysis.measurements[r.id] }));
   const imageNames = { image: basename(images.image), image2: basename(images.image2) };
+  const json = resultsJson(
+    studyResults(results, analysis.baselines, { study: config.name, config, images: imageNames }),
+  );
+  await writeFileAtomic(resultsPath, json);
+  // The sentences are made from results.json as written, nothing else.
+  const file = JSON.parse(json) as StudyResultsFile;
   await writeFileAtomic(
     html,
-    reportHtml({ config, imageNames, modelsDir: join(out, REPORT_FILES.models), results, ...pictures }),
+    reportHtml({
+      config,
+      imageNames,
+      modelsDir: join(out, REPORT_FILES.models),
+      results,
+      file,
+      conclusions: studyConclusions(file),
+      imagePictures: analysis.imagePictures,
+      runPictures: analysis.runPictures,
+      classicalPictures: analysis.classicalPictures,
+    }),
   );
-  await writeFileAtomic(resultsPath, resultsJson(results, { study: config.name, config, images: imageNames }));
   const seconds = elapsed(started);
   log(`wrote ${html} and ${resultsPath} (${trained} runs trained, ${finished.size} reused, ${formatSeconds(seconds)})`);
   return { out, html, results: resultsPath, runs: results, trained, reused: finished.size, stopped, seconds };

@@ -5,7 +5,7 @@ import { UserError } from "@siren-onnx/core";
 import { readOutputDir, writeFileAtomic } from "@siren-onnx/core/node";
 import { RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
-import type { StudyRun } from "./study-plan.ts";
+import { type StudyRun, trainerTask } from "./study-plan.ts";
 
 /** The layout of a report folder. */
 export const REPORT_FILES = {
@@ -49,7 +49,7 @@ export async function imageHashes(inputs: StudyInputs): Promise<Record<keyof Stu
 export function runFingerprint(run: StudyRun, config: StudyConfig, hashes: Record<string, string>): string {
   const { size, width, hiddenLayers, evalEvery } = config;
   const images = run.task === "blend" ? hashes : { image: hashes.image };
-  const { lr, batch, schedule, seed } = trainDefaults(run.task);
+  const { lr, batch, schedule, seed } = trainDefaults(trainerTask(run.task));
   return JSON.stringify({ run, size, width, hiddenLayers, evalEvery, lr, batch, schedule, seed, images });
 }
 

@@ -1,20 +1,37 @@
 import { type ModelKind, modelLabel } from "@siren-onnx/core";
 import type { TaskName } from "@siren-onnx/trainer";
-import { inpaintPoints, type StudyConfig } from "./study-config.ts";
+import { inpaintPoints, type StudyConfig, zoomFactors } from "./study-config.ts";
+
+/** The study's tasks: the trainer's, and `zoom` (fitting a downsampled image, scored at full size). */
+export type StudyTask = TaskName | "zoom";
 
 /** One training run of the study; `id` names its folder (runs/<id>) and its models (models/<id>.onnx). */
 export interface StudyRun {
   id: string;
-  task: TaskName;
+  task: StudyTask;
   model: ModelKind;
   steps: number;
   points?: number;
   alpha?: number;
+  /** Zoom runs: the downsampling factor. */
+  factor?: number;
 }
 
-function run(task: TaskName, model: ModelKind, config: StudyConfig, extra: Partial<StudyRun> = {}): StudyRun {
-  const suffix = extra.points === undefined ? "" : `-${extra.points}`;
-  return { id: `${task}${suffix}-${modelLabel(model)}`, task, model, steps: config.steps[task], ...extra };
+/** The trainer task a study task trains with (zoom runs are fits of the small image). */
+export function trainerTask(task: StudyTask): TaskName {
+  return task === "zoom" ? "fit" : task;
+}
+
+/** Side of the image a run trains on. */
+export function trainingSize(run: StudyRun, config: StudyConfig): number {
+  return run.factor ? config.size / run.factor : config.size;
+}
+
+function run(task: StudyTask, model: ModelKind, config: StudyConfig, extra: Partial<StudyRun> = {}): StudyRun {
+  const number = extra.points ?? extra.factor;
+  const suffix = number === undefined ? "" : `-${number}`;
+  const steps = task === "zoom" ? config.zoomSteps : config.steps[task];
+  return { id: `${task}${suffix}-${modelLabel(model)}`, task, model, steps, ...extra };
 }
 
 /** Every run of the study, in the order they are trained (fitting first: the other sections compare with it). */
@@ -27,5 +44,6 @@ export function planStudy(config: StudyConfig): StudyRun[] {
     ...inpaintPoints(config).flatMap((points) =>
       config.inpaintModels.map((m) => run("inpaint", m, config, { points })),
     ),
+    ...zoomFactors(config).flatMap((factor) => config.zoomModels.map((m) => run("zoom", m, config, { factor }))),
   ];
 }

@@ -2,9 +2,12 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "@siren-onnx/core";
+import { loadImage, type TrainImageOptions } from "@siren-onnx/trainer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  BUNDLED_IMAGES,
   estimateRunSeconds,
+  estimateStudySeconds,
   FULL_STUDY,
   inpaintPoints,
   planStudy,
@@ -13,7 +16,10 @@ import {
   type RunStudyOptions,
   runStudy,
   type StudyConfig,
+  type StudyResultsFile,
+  type StudyRun,
   studyConfig,
+  zoomInput,
 } from "../src/index.ts";
 
 /** A study small enough for a test: 16² images, 16-wide networks, a handful of steps. */
@@ -22,6 +28,10 @@ const TINY: Partial<StudyConfig> = {
   width: 16,
   hiddenLayers: 1,
   steps: { fit: 6, "poisson-gradient": 4, "poisson-laplacian": 4, blend: 4, inpaint: 4 },
+  // ×4 would leave 4² pixels, below the trainer's 8²: only ×2 runs at this size.
+  zoomModels: ["sine", "relu"],
+  zoomFactors: [2, 4],
+  zoomSteps: 4,
   threads: 1,
 };
 
@@ -44,62 +54,131 @@ describe("siren study (tiny configuration)", () => {
   const runs = planStudy(studyConfig({ config: TINY }));
   let out = "";
   let html = "";
-  let results: { runs: Record<string, { value: number; metric: string }> } = { runs: {} };
+  let results = {} as StudyResultsFile;
+  const trained: Array<{ run: StudyRun; options: TrainImageOptions }> = [];
 
   beforeAll(async () => {
     out = join(root, "report");
-    const result = await study(out);
+    const result = await study(out, { onTrain: (run, options) => trained.push({ run, options }) });
     expect(result.trained).toBe(runs.length);
     html = await readFile(result.html, "utf8");
     results = JSON.parse(await readFile(result.results, "utf8"));
   });
 
-  it("plans every run of the paper: 5 fits, 3 + 3 Poisson, a blend and 4 inpaintings", () => {
+  it("plans every run of the paper: 5 fits, 3 + 3 Poisson, a blend, 4 inpaintings, and the zoom runs", () => {
     const ids = runs.map((r) => r.id);
-    expect(ids).toHaveLength(16);
-    expect(ids).toEqual(expect.arrayContaining(["fit-siren", "fit-relu-pe", "poisson-laplacian-tanh", "blend-siren"]));
+    expect(ids).toHaveLength(16 + 2);
+    expect(ids).toEqual(
+      expect.arrayContaining(["fit-siren", "fit-relu-pe", "poisson-laplacian-tanh", "blend-siren", "zoom-2-relu"]),
+    );
     expect(inpaintPoints(FULL_STUDY)).toEqual([1000, 5000, 10000, 30000]);
     expect(inpaintPoints({ ...FULL_STUDY, size: 128 })).toEqual([250, 1250, 2500, 7500]);
+    const zoomIds = (c: StudyConfig) => planStudy(c).filter((r) => r.task === "zoom");
+    expect(zoomIds(FULL_STUDY)).toHaveLength(10); // 5 model kinds at x2 and x4
+    expect(zoomIds(QUICK_STUDY).map((r) => r.factor)).toEqual([2, 2, 2, 2, 2, 4, 4, 4, 4, 4]);
   });
 
-  it("has every section of the study in the HTML", () => {
+  it("has every section of the study in the HTML, each with its computed conclusions", () => {
     for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
+    const sections = Object.fromEntries(
+      [...html.matchAll(/<section id="([^"]+)">([\s\S]*?)<\/section>/g)].map(([, id, body]) => [id, body]),
+    );
+    for (const id of REPORT_SECTIONS.filter((s) => s !== "out-of-sample")) {
+      expect(sections[id], id).toContain('<ul class="conclusions">');
+    }
+    // The fixed sentences are gone: the verdicts come from the numbers.
+    expect(html).not.toContain("SIREN converges fastest and reaches the highest PSNR.");
+    expect(html).toMatch(/paper: (agrees|contradicts)/);
   });
 
-  it("references only pictures that exist inside the report folder", async () => {
+  it("references only pictures that exist inside the report folder, each clickable at full size", async () => {
     const sources = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
-    // image + 5 fits; 1 + 5 gradients; 1 + 5 Laplacians; 5 out-of-sample; 2 x (1 + 3 + 1 + 3) Poisson; 4 blend; 4 x 2 inpaint.
-    expect(sources).toHaveLength(6 + 6 + 6 + 5 + 16 + 4 + 8);
+    // image + 5 fits; 1 + 5 gradients; 1 + 5 Laplacians; 5 out-of-sample; 2 x (1 + 3 + 1 + 3 + 1 solver) Poisson;
+    // 5 blend (with the solver); 4 x 3 inpaint (with interpolation); zoom: input, image, bicubic, Lanczos + 2 models.
+    expect(sources).toHaveLength(6 + 6 + 6 + 5 + 18 + 5 + 12 + 6);
     for (const src of sources) {
       expect(src.startsWith("/") || src.includes("..")).toBe(false);
       expect(await exists(join(out, src)), src).toBe(true);
     }
-    for (const id of ["fit-relu-laplacian", "fit-siren-outside", "poisson-gradient-siren-supervised"]) {
+    const links = [...html.matchAll(/<a class="zoomable" href="([^"]+)"/g)].map((m) => m[1]);
+    expect(links).toEqual(sources);
+    expect((html.match(/<span class="norm">[^<]+<\/span>/g) ?? []).length).toBe(sources.length);
+    for (const id of [
+      "fit-relu-laplacian",
+      "fit-siren-outside",
+      "poisson-gradient-siren-supervised",
+      "classical-poisson-laplacian",
+      "classical-inpaint-4",
+      "classical-zoom-2-lanczos3",
+      "zoom-2-siren-zoom",
+    ]) {
       expect(sources).toContain(`pictures/${id}.png`);
     }
     expect(html).toContain("runs/inpaint-4-siren/known.png");
   });
 
-  it("has the tables (one row per run) and the curves", () => {
+  it("has the tables (one row per run, plus floors and classical rows) and curves for every task", () => {
     const tables = [...html.matchAll(/<section id="([^"]+)">([\s\S]*?)<\/section>/g)].map(([, id, body]) => [
       id,
-      (body.match(/<tr>/g) ?? []).length - 1,
+      (body.match(/<tr[ >]/g) ?? []).length - 1,
     ]);
     expect(Object.fromEntries(tables)).toMatchObject({
       fitting: 5,
-      "poisson-gradient": 3,
-      "poisson-laplacian": 3,
-      blending: 1,
+      derivatives: 1 + 5,
+      "poisson-gradient": 3 + 2,
+      "poisson-laplacian": 3 + 2,
+      blending: 1 + 2,
       inpainting: 4,
+      zoom: 2 + 3,
     });
-    expect((html.match(/<svg /g) ?? []).length).toBe(3);
+    // fitting, 2 x Poisson, blending, inpainting, zoom
+    expect((html.match(/<svg /g) ?? []).length).toBe(6);
     expect(html).toContain("32.9"); // the paper's SIREN number beside ours
+    expect(html).toContain("own normalisation");
   });
 
-  it("writes a number for each run into results.json", () => {
+  it("writes every number the sentences use into results.json", () => {
     expect(Object.keys(results.runs).sort()).toEqual(runs.map((r) => r.id).sort());
-    for (const r of Object.values(results.runs)) expect(Number.isFinite(r.value)).toBe(true);
+    for (const r of Object.values(results.runs)) expect(Number.isFinite(r.value), r.id).toBe(true);
     expect(results.runs["poisson-gradient-siren"].metric).toBe("psnrAffine");
+    expect(results.runs["zoom-2-siren"].metric).toBe("psnrZoom");
+    expect(results.runs["fit-siren"].curve.length).toBeGreaterThan(1);
+    expect(Number.isFinite(results.runs["fit-tanh"].derivatives?.laplacian.correlation)).toBe(true);
+    expect(results.runs["fit-relu"].derivatives?.laplacian.constant).toBe(true);
+    const { poisson, inpaint, zoom } = results.baselines;
+    // The direct solver rebuilds the image from its own finite differences: far above any network.
+    expect(poisson["poisson-gradient"]!.solver.psnr).toBeGreaterThan(80);
+    expect(poisson["poisson-laplacian"]!.solver.psnr).toBeGreaterThan(80);
+    expect(poisson.blend!.solver.psnr).toBeGreaterThan(80);
+    expect(poisson["poisson-gradient"]!.constant).toBeLessThan(poisson["poisson-gradient"]!.solver.psnr);
+    expect(Object.keys(inpaint).sort()).toEqual(
+      inpaintPoints(studyConfig({ config: TINY }))
+        .map(String)
+        .sort(),
+    );
+    expect(Object.keys(zoom)).toEqual(["2"]);
+    expect(zoom["2"].bicubic).toBeGreaterThan(zoom["2"].constant);
+  });
+
+  it("never shows a zoom model the full-resolution pixels: it trains on the small PNG alone", async () => {
+    const zoomRuns = trained.filter((t) => t.run.task === "zoom");
+    expect(zoomRuns.map((t) => t.run.id).sort()).toEqual(["zoom-2-relu", "zoom-2-siren"]);
+    const full = await loadImage(BUNDLED_IMAGES.image, { size: 16 });
+    const expected = zoomInput(full, 2);
+    for (const { options } of zoomRuns) {
+      expect(options.task).toBe("fit");
+      expect(options.size).toBe(8);
+      expect(options.image).toBe(join(out, "pictures", "zoom-2-input.png"));
+      const shown = await loadImage(options.image, { size: 8 });
+      expect([shown.width, shown.height]).toEqual([8, 8]);
+      expect(Array.from(shown.data)).toEqual(Array.from(expected.data));
+    }
+    // Every other run is given the full image (the zoom runs are the only held-out ones).
+    for (const { run, options } of trained.filter((t) => t.run.task !== "zoom")) {
+      expect([options.image, options.size], run.id).toEqual([BUNDLED_IMAGES.image, 16]);
+    }
+    const metrics = JSON.parse(await readFile(join(out, "runs", "zoom-2-siren", "metrics.json"), "utf8"));
+    expect([metrics.image.width, metrics.image.height]).toEqual([8, 8]);
   });
 
   it("exports every model for siren serve", async () => {
@@ -133,6 +212,7 @@ describe("report folder safety", () => {
       poissonModels: [],
       blendModels: [],
       inpaintPoints256: [],
+      zoomModels: [],
     };
     const forced = await study(out, { force: true, config: one });
     expect(forced.trained).toBe(1);
@@ -155,5 +235,16 @@ describe("cost model", () => {
     expect(laplacian).toBeGreaterThan(2 * gradient);
     const total = (c: StudyConfig) => planStudy(c).reduce((s, r) => s + estimateRunSeconds(r, c), 0);
     expect(total(QUICK_STUDY)).toBeLessThan(total(FULL_STUDY) / 4);
+  });
+
+  it("keeps the printed budgets: the full study within 45 minutes on 2 cores, --quick within 10, report included", () => {
+    const minutes = (c: StudyConfig) => estimateStudySeconds(planStudy(c), c) / 60;
+    expect(minutes(FULL_STUDY)).toBeLessThanOrEqual(45);
+    expect(minutes(QUICK_STUDY)).toBeLessThanOrEqual(10);
+    // A zoom run trains on the small image: x4 costs less than x2, which costs about a fit at the small size.
+    const [x2, x4] = [2, 4].map((factor) =>
+      estimateRunSeconds({ id: "z", task: "zoom", model: "sine", steps: 100, factor }, FULL_STUDY),
+    );
+    expect(x4).toBeLessThan(x2);
   });
 });

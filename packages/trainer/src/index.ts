@@ -1,10 +1,20 @@
 export * from "./calculus.ts";
+export * from "./device-check.ts";
 export * from "./engines/create-engine.ts";
 export * from "./engines/engine.ts";
 export * from "./engines/onnx-engine.ts";
 export * from "./engines/onnx-training-graph.ts";
 export * from "./image-io.ts";
 export * from "./metrics.ts";
+export * from "./optimizer-file.ts";
+export {
+  fitWithNullSpace,
+  type GradientSolveOptions,
+  laplacianNullSpace,
+  type PoissonSolution,
+  solveFromGradient,
+  solveFromLaplacian,
+} from "./poisson-solver.ts";
 export * from "./report/line-chart.ts";
 export * from "./run-output.ts";
 export * from "./tasks/fit.ts";

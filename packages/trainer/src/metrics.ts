@@ -71,3 +71,31 @@ export function affineFit(prediction: ArrayLike<number>, target: ArrayLike<numbe
 export function psnrAffine(prediction: ArrayLike<number>, target: ArrayLike<number>, channels: number): number {
   return psnr(affineFit(prediction, target, channels), target);
 }
+
+/**
+ * PSNR after rescaling prediction and target each to [0, 1] by its own range, the normalisation
+ * of the official SIREN code's Poisson figures (`dataio.rescale_img`: min-max, the prediction
+ * clipped to its 0.01st and 99.99th percentiles first). That code logs no PSNR for the Poisson
+ * experiments; this is the `psnrMinMax` of metrics.json, next to psnrAffine.
+ */
+export function psnrMinMax(prediction: ArrayLike<number>, target: ArrayLike<number>): number {
+  const sorted = Float32Array.from(prediction as ArrayLike<number>).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+  const p = minMaxScale(prediction, at(1e-4), at(1 - 1e-4));
+  let tMin = Number.POSITIVE_INFINITY;
+  let tMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < target.length; i++) {
+    tMin = Math.min(tMin, target[i]);
+    tMax = Math.max(tMax, target[i]);
+  }
+  const t = minMaxScale(target, tMin, tMax);
+  // Both are in [0, 1]: mse() is in those units, psnrFromMse() expects [-1, 1] ones (x4).
+  return psnrFromMse(4 * mse(p, t));
+}
+
+function minMaxScale(values: ArrayLike<number>, lo: number, hi: number): Float32Array {
+  const range = hi - lo;
+  return Float32Array.from(values as ArrayLike<number>, (v) =>
+    range > 0 ? (Math.min(hi, Math.max(lo, v)) - lo) / range : 0.5,
+  );
+}

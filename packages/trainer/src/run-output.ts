@@ -1,11 +1,24 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { type Checkpoint, type ModelSpec, modelLabel, type TrainingSummary, UserError } from "@siren-onnx/core";
-import { readOutputDir, saveCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { access, constants, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import {
+  type Checkpoint,
+  type ModelParams,
+  type ModelSpec,
+  modelLabel,
+  type TrainingSummary,
+  UserError,
+} from "@siren-onnx/core";
+import { loadCheckpoint, readOutputDir, saveCheckpoint, writeFileAtomic } from "@siren-onnx/core/node";
+import type { EngineName } from "./engines/create-engine.ts";
+import { DEFAULT_ADAM } from "./engines/engine.ts";
 import { saveImagePng } from "./image-io.ts";
+import { decodeOptimizerFile, encodeOptimizerFile, type OptimizerFile } from "./optimizer-file.ts";
 import { curvesSvg } from "./report/line-chart.ts";
 import type { Task } from "./tasks/task.ts";
-import type { Schedule, TrainLoopResult } from "./train-loop.ts";
+import type { TaskName } from "./tasks/task-names.ts";
+import type { HistoryEntry, Schedule, TrainLoopResult } from "./train-loop.ts";
 
 /** The files of a run directory (the public interface of `siren train`). */
 export const RUN_FILES = {
@@ -13,47 +26,81 @@ export const RUN_FILES = {
   metrics: "metrics.json",
   reconstruction: "reconstruction.png",
   curves: "curves.svg",
+  /** The weights after the last step and Adam's state, for `siren train --resume`. */
+  optimizer: "optimizer.safetensors",
 } as const;
 
 /**
- * Creates the run directory; refuses a non-empty one unless force is set. Returns whether this
- * call created it (so a run that fails before writing anything can remove it again).
+ * Everything `--resume` needs to rebuild a run besides the model spec (metrics.json `settings`):
+ * the resolved options, with absolute image paths and the images' SHA-256.
  */
-export async function prepareRunDir(dir: string, force: boolean): Promise<boolean> {
-  const existing = await readOutputDir(dir);
-  const entries = existing ?? [];
+export interface RunSettings {
+  image: string;
+  imageSha256: string;
+  size: number;
+  gray: boolean;
+  task: TaskName;
+  image2?: string;
+  image2Sha256?: string;
+  alpha?: number;
+  points?: number;
+  /** The run's target step count. */
+  steps: number;
+  lr: number;
+  schedule: Schedule;
+  batch: number | "full";
+  seed: number;
+  engine: EngineName;
+  /** Only when given (otherwise it follows from `steps`). */
+  evalEvery?: number;
+}
+
+/**
+ * Checks, before any training, that the run can be written to `dir`: a non-empty directory is
+ * refused unless force is set, and the nearest existing folder above it must be writable.
+ * Nothing is created: the run directory appears only when the finished run is written.
+ */
+export async function prepareRunDir(dir: string, force: boolean): Promise<void> {
+  const entries = (await readOutputDir(dir)) ?? [];
   if (entries.length > 0 && !force) {
     throw new UserError(`--out: ${dir} is not empty; pass --force to overwrite its run files, or choose another --out`);
   }
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new UserError(`--out: cannot create ${dir} (${(err as NodeJS.ErrnoException).code})`);
+  let folder = entries.length > 0 ? resolve(dir) : dirname(resolve(dir));
+  for (;;) {
+    const info = await stat(folder).catch((err: NodeJS.ErrnoException) => err);
+    if (info instanceof Error && info.code === "ENOENT" && dirname(folder) !== folder) {
+      folder = dirname(folder);
+      continue;
+    }
+    const problem = info instanceof Error ? info.code : info.isDirectory() ? undefined : "ENOTDIR";
+    const writable =
+      problem ??
+      (await access(folder, constants.W_OK).then(
+        () => undefined,
+        (e) => e.code,
+      ));
+    if (writable) throw new UserError(`--out: cannot create ${dir} (${writable} at ${folder})`);
+    return;
   }
-  return existing === undefined;
 }
 
 export interface RunInfo {
   spec: ModelSpec;
   task: Task;
   result: TrainLoopResult;
-  lr: number;
-  schedule: Schedule;
-  batch: number | "full";
-  seed: number;
-  engine: string;
+  settings: RunSettings;
   source?: string;
 }
 
 export function trainingSummary(info: RunInfo): TrainingSummary {
-  const { result, task } = info;
+  const { result, task, settings } = info;
   const { psnr, score: _score, ...taskMetrics } = result.metrics;
   return {
     task: task.name,
     steps: result.stepsDone,
-    lr: info.lr,
-    batch: info.batch,
-    seed: info.seed,
+    lr: settings.lr,
+    batch: settings.batch,
+    seed: settings.seed,
     loss: result.finalLoss,
     psnr,
     imageWidth: task.reference.width,
@@ -62,13 +109,19 @@ export function trainingSummary(info: RunInfo): TrainingSummary {
     engine: result.engineDescription,
     seconds: +result.seconds.toFixed(2),
     source: info.source,
-    extra: { ...task.summary, ...taskMetrics, schedule: info.schedule, bestStep: result.bestStep },
+    extra: { ...task.summary, ...taskMetrics, schedule: settings.schedule, bestStep: result.bestStep },
   };
 }
 
-/** Writes checkpoint, metrics.json, reconstruction.png, curves.svg and task pictures (each atomically). */
+/**
+ * Writes the run directory: checkpoint, optimizer state, metrics.json, reconstruction.png,
+ * curves.svg and task pictures. Everything is written into a temporary folder beside `dir`
+ * first; a new (or empty) `dir` then appears in one rename, and into an existing one (--force,
+ * --resume) the finished files are renamed one by one, metrics.json last. An interrupted
+ * write leaves `dir` as it was (the temporary folder is removed on exit).
+ */
 export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> {
-  const { result, task, spec } = info;
+  const { result, task, spec, settings } = info;
   const training = trainingSummary(info);
   const checkpoint: Checkpoint = { spec, params: result.params, training };
   const { psnr, score: _score, ...taskMetrics } = result.metrics;
@@ -77,12 +130,12 @@ export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> 
     model: modelLabel(spec.activation),
     engine: result.engineDescription,
     steps: result.stepsDone,
-    stepsRequested: result.stopped ? undefined : result.stepsDone,
+    stepsRequested: result.steps,
     stopped: result.stopped || undefined,
-    lr: info.lr,
-    schedule: info.schedule,
-    batch: info.batch,
-    seed: info.seed,
+    lr: settings.lr,
+    schedule: settings.schedule,
+    batch: settings.batch,
+    seed: settings.seed,
     psnr,
     ...taskMetrics,
     bestStep: result.bestStep,
@@ -97,6 +150,7 @@ export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> 
     },
     spec,
     taskSettings: task.summary,
+    settings,
     history: result.history,
   };
   const name = `${modelLabel(spec.activation)} ${task.name}: `;
@@ -111,14 +165,156 @@ export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> 
     name,
   );
   const { width, height, channels } = task.reference;
-  await Promise.all([
-    saveCheckpoint(join(dir, RUN_FILES.checkpoint), checkpoint),
-    writeFileAtomic(join(dir, RUN_FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`),
-    saveImagePng(join(dir, RUN_FILES.reconstruction), result.prediction, width, height, channels),
-    writeFileAtomic(join(dir, RUN_FILES.curves), svg),
-    ...[...(task.pictures ?? []), ...(task.resultPictures?.(result.prediction) ?? [])].map((p) =>
-      saveImagePng(join(dir, p.file), p.values, p.width, p.height, p.channels),
-    ),
-  ]);
+  const optimizer: OptimizerFile = {
+    params: result.lastParams,
+    adam: result.optimizer,
+    settings: { beta1: DEFAULT_ADAM.beta1, beta2: DEFAULT_ADAM.beta2, eps: DEFAULT_ADAM.eps },
+  };
+  await inTemporaryFolder(dir, async (tmp) => {
+    await Promise.all([
+      saveCheckpoint(join(tmp, RUN_FILES.checkpoint), checkpoint),
+      writeFileAtomic(join(tmp, RUN_FILES.optimizer), encodeOptimizerFile(spec, optimizer)),
+      writeFileAtomic(join(tmp, RUN_FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`),
+      saveImagePng(join(tmp, RUN_FILES.reconstruction), result.prediction, width, height, channels),
+      writeFileAtomic(join(tmp, RUN_FILES.curves), svg),
+      ...[...(task.pictures ?? []), ...(task.resultPictures?.(result.prediction) ?? [])].map((p) =>
+        saveImagePng(join(tmp, p.file), p.values, p.width, p.height, p.channels),
+      ),
+    ]);
+  });
   return checkpoint;
+}
+
+/** Runs `write` on a fresh folder beside `dir`, then moves its files into `dir` (see writeRun). */
+async function inTemporaryFolder(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const parent = dirname(resolve(dir));
+  const tmp = join(parent, `.${basename(resolve(dir))}.partial-${randomBytes(4).toString("hex")}`);
+  const cleanUp = () => rmSync(tmp, { recursive: true, force: true });
+  try {
+    await mkdir(parent, { recursive: true });
+    await mkdir(tmp);
+  } catch (err) {
+    throw new UserError(`--out: cannot create ${dir} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  process.on("exit", cleanUp);
+  try {
+    await write(tmp);
+    try {
+      await rename(tmp, dir); // atomic when dir does not exist or is empty
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    }
+    const files = (await readdir(tmp)).sort(
+      (a, b) => Number(a === RUN_FILES.metrics) - Number(b === RUN_FILES.metrics),
+    );
+    for (const file of files) await rename(join(tmp, file), join(dir, file));
+    await rmdir(tmp);
+  } finally {
+    process.off("exit", cleanUp);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A run folder read back for `--resume`, checked for consistency. */
+export interface SavedRun {
+  spec: ModelSpec;
+  settings: RunSettings;
+  /** Steps done so far. */
+  steps: number;
+  /** The kept weights (checkpoint.safetensors) and their step. */
+  best: { params: ModelParams; step: number };
+  optimizer: OptimizerFile;
+  history: HistoryEntry[];
+  seconds: number;
+  msPerStep: number;
+}
+
+/** Reads what `--resume` needs from a run folder; every problem is a one-line UserError. */
+export async function readRun(dir: string): Promise<SavedRun> {
+  const entries = await readOutputDir(dir, "--resume");
+  if (entries === undefined) throw new UserError(`--resume: no run folder at ${dir}`);
+  for (const file of [RUN_FILES.checkpoint, RUN_FILES.metrics, RUN_FILES.optimizer]) {
+    if (!entries.includes(file)) {
+      throw new UserError(
+        file === RUN_FILES.optimizer
+          ? `--resume: ${dir} has no ${file} (the optimizer state), so its run cannot be continued`
+          : `--resume: ${dir} has no ${file}; is it a run folder?`,
+      );
+    }
+  }
+  const read = async <T>(file: string, parse: (bytes: Buffer) => T | Promise<T>): Promise<T> => {
+    try {
+      return await parse(await readFile(join(dir, file)));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new UserError(
+        `--resume: ${e.code && !(err instanceof UserError) ? `cannot read ${join(dir, file)} (${e.code})` : e.message}`,
+      );
+    }
+  };
+  const checkpoint = await read(RUN_FILES.checkpoint, () => loadCheckpoint(join(dir, RUN_FILES.checkpoint)));
+  const metrics = await read(RUN_FILES.metrics, (bytes) => {
+    try {
+      return JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      throw new UserError(`${join(dir, RUN_FILES.metrics)} is not valid JSON`);
+    }
+  });
+  const optimizer = await read(RUN_FILES.optimizer, (bytes) =>
+    decodeOptimizerFile(bytes, checkpoint.spec, join(dir, RUN_FILES.optimizer)),
+  );
+  const settings = metrics.settings as RunSettings | undefined;
+  if (!settings || typeof settings !== "object") {
+    throw new UserError(
+      `--resume: ${join(dir, RUN_FILES.metrics)} has no run settings, so its run cannot be continued`,
+    );
+  }
+  const valid: Record<string, (v: unknown) => boolean> = {
+    image: (v) => typeof v === "string",
+    imageSha256: (v) => typeof v === "string",
+    task: (v) => typeof v === "string",
+    size: Number.isInteger,
+    steps: Number.isInteger,
+    seed: Number.isInteger,
+    lr: (v) => typeof v === "number" && v > 0,
+    schedule: (v) => v === "cosine" || v === "constant",
+    batch: (v) => v === "full" || Number.isInteger(v),
+    engine: (v) => v === "onnxruntime" || v === "tfjs",
+  };
+  for (const [field, ok] of Object.entries(valid)) {
+    if (!ok((settings as unknown as Record<string, unknown>)[field])) {
+      throw new UserError(`--resume: settings.${field} in ${join(dir, RUN_FILES.metrics)} is missing or invalid`);
+    }
+  }
+  const history = metrics.history as HistoryEntry[];
+  const steps = optimizer.adam.step;
+  if (
+    metrics.steps !== steps ||
+    checkpoint.training.steps !== steps ||
+    !Array.isArray(history) ||
+    history.length !== steps ||
+    typeof metrics.bestStep !== "number"
+  ) {
+    throw new UserError(
+      `--resume: the files of ${dir} disagree on the steps done (${steps} in ${RUN_FILES.optimizer}, ${String(metrics.steps)} in ${RUN_FILES.metrics}); was a write interrupted?`,
+    );
+  }
+  const { beta1, beta2, eps } = optimizer.settings;
+  if (beta1 !== DEFAULT_ADAM.beta1 || beta2 !== DEFAULT_ADAM.beta2 || eps !== DEFAULT_ADAM.eps) {
+    throw new UserError(
+      `--resume: ${dir} was trained with other Adam settings (${JSON.stringify(optimizer.settings)})`,
+    );
+  }
+  return {
+    spec: checkpoint.spec,
+    settings,
+    steps,
+    best: { params: checkpoint.params, step: metrics.bestStep },
+    optimizer,
+    history,
+    seconds: typeof metrics.seconds === "number" ? metrics.seconds : 0,
+    msPerStep: typeof metrics.msPerStep === "number" ? metrics.msPerStep : 0,
+  };
 }

@@ -1,9 +1,10 @@
-import { rmdir } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
-import { createSpec, initParams, type ModelKind, modelLabel, nyquistOctaves } from "@siren-onnx/core";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename, extname, join, resolve } from "node:path";
+import { createSpec, initParams, type ModelKind, modelLabel, nyquistOctaves, UserError } from "@siren-onnx/core";
 import type { EngineName } from "./engines/create-engine.ts";
 import { loadImage } from "./image-io.ts";
-import { prepareRunDir, writeRun } from "./run-output.ts";
+import { prepareRunDir, type RunSettings, readRun, writeRun } from "./run-output.ts";
 import { buildTask, TASK_DEFAULTS, type TaskName, type TaskSettings } from "./tasks/index.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
 
@@ -77,7 +78,29 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
   const dir = options.out ?? defaultRunDir(o.image, o.model, o.task);
   const image = await loadImage(o.image, { size: o.size, gray: o.gray });
   const task = await buildTask(o.task, image, { ...options.taskSettings, seed: o.seed });
-  const createdDir = await prepareRunDir(dir, Boolean(o.force));
+  await prepareRunDir(dir, Boolean(o.force));
+  const { image2, alpha, points } = (options.taskSettings ?? {}) as {
+    image2?: string;
+    alpha?: number;
+    points?: number;
+  };
+  const settings: RunSettings = {
+    image: resolve(o.image),
+    imageSha256: await sha256(o.image),
+    size: o.size,
+    gray: Boolean(o.gray),
+    task: o.task,
+    ...(typeof image2 === "string" ? { image2: resolve(image2), image2Sha256: await sha256(image2) } : {}),
+    alpha,
+    points,
+    steps: o.steps,
+    lr: o.lr,
+    schedule: o.schedule,
+    batch: o.batch,
+    seed: o.seed,
+    engine: o.engine,
+    evalEvery: options.evalEvery,
+  };
   const spec = createSpec(o.model, {
     width: o.width,
     hiddenLayers: o.hiddenLayers,
@@ -85,39 +108,97 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     omega0: options.omega0,
     peFrequencies: nyquistOctaves(Math.min(image.width, image.height)),
   });
-  let result: TrainLoopResult;
-  try {
-    result = await trainLoop({
-      task,
-      spec,
-      params: initParams(spec, o.seed),
-      steps: o.steps,
-      lr: o.lr,
-      schedule: o.schedule,
-      batch: o.batch,
-      seed: o.seed,
-      engine: o.engine,
-      device: options.device,
-      threads: options.threads,
-      evalEvery: options.evalEvery,
-      onStep: options.onStep,
-      signal: options.signal,
-    });
-  } catch (err) {
-    // Nothing was written yet: do not leave an empty run directory behind.
-    if (createdDir) await rmdir(dir).catch(() => undefined);
-    throw err;
-  }
-  await writeRun(dir, {
-    spec,
+  // Nothing is written before the run is finished (or stopped): a failure leaves no run directory.
+  const result = await trainLoop({
     task,
-    result,
+    spec,
+    params: initParams(spec, o.seed),
+    steps: o.steps,
     lr: o.lr,
     schedule: o.schedule,
     batch: o.batch,
     seed: o.seed,
     engine: o.engine,
-    source: basename(o.image),
+    device: options.device,
+    threads: options.threads,
+    evalEvery: options.evalEvery,
+    onStep: options.onStep,
+    signal: options.signal,
   });
+  await writeRun(dir, { spec, task, result, settings, source: basename(o.image) });
   return { dir, result };
+}
+
+export interface ResumeRunOptions {
+  /** The run directory to continue (updated in place). */
+  dir: string;
+  /** Total steps to reach; default the run's own target. */
+  steps?: number;
+  device?: string;
+  threads?: number;
+  onStep?: (info: StepInfo) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Continues a run directory up to `steps` total steps with its own settings, weights, Adam state
+ * and batch sequence, as if it had never stopped, and rewrites its files. The schedule spans
+ * the new total: with more steps than the original target, a cosine schedule is the one of a
+ * run of that length from the resume step on (see README, "Stopping and resuming").
+ */
+export async function resumeRun(options: ResumeRunOptions): Promise<{ dir: string; result: TrainLoopResult }> {
+  const { dir } = options;
+  const saved = await readRun(dir);
+  const s = saved.settings;
+  const steps = options.steps ?? s.steps;
+  if (steps < saved.steps) {
+    throw new UserError(`--resume: --steps ${steps} is below the ${saved.steps} steps ${dir} has already done`);
+  }
+  if (steps === saved.steps) {
+    throw new UserError(
+      `--resume: ${dir} has already done its ${steps} steps; pass --steps N (more than ${steps}) to continue it`,
+    );
+  }
+  for (const [path, hash] of [
+    [s.image, s.imageSha256],
+    [s.image2, s.image2Sha256],
+  ] as const) {
+    if (path === undefined) continue;
+    const now = await sha256(path).catch(() => undefined);
+    if (now === undefined) throw new UserError(`--resume: the run's image ${path} cannot be read`);
+    if (now !== hash) throw new UserError(`--resume: the run's image ${path} has changed since the run started`);
+  }
+  const image = await loadImage(s.image, { size: s.size, gray: s.gray });
+  const task = await buildTask(s.task, image, { image2: s.image2, alpha: s.alpha, points: s.points, seed: s.seed });
+  const result = await trainLoop({
+    task,
+    spec: saved.spec,
+    params: saved.optimizer.params,
+    steps,
+    lr: s.lr,
+    schedule: s.schedule,
+    batch: s.batch,
+    seed: s.seed,
+    engine: s.engine,
+    device: options.device,
+    threads: options.threads,
+    evalEvery: s.evalEvery,
+    onStep: options.onStep,
+    signal: options.signal,
+    resume: {
+      optimizer: saved.optimizer.adam,
+      best: saved.best,
+      history: saved.history,
+      seconds: saved.seconds,
+      msPerStep: saved.msPerStep,
+    },
+  });
+  await writeRun(dir, { spec: saved.spec, task, result, settings: { ...s, steps }, source: basename(s.image) });
+  return { dir, result };
+}
+
+async function sha256(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 }

@@ -1,6 +1,6 @@
 import { type ModelParams, type ModelSpec, regionGrid, SeededRandom, UserError } from "@siren-onnx/core";
 import { createEngine, type EngineName } from "./engines/create-engine.ts";
-import { DEFAULT_ADAM, type StepBatch } from "./engines/engine.ts";
+import { type AdamState, DEFAULT_ADAM, type StepBatch } from "./engines/engine.ts";
 import { pointCount, type Task, type TaskMetrics } from "./tasks/task.ts";
 
 export type Schedule = "constant" | "cosine";
@@ -8,7 +8,9 @@ export type Schedule = "constant" | "cosine";
 export interface TrainLoopOptions {
   task: Task;
   spec: ModelSpec;
+  /** Initial weights, or with `resume` the weights after the steps already done. */
   params: ModelParams;
+  /** Total steps (with `resume`, including the ones already done); the schedule spans them. */
   steps: number;
   lr: number;
   schedule: Schedule;
@@ -23,6 +25,19 @@ export interface TrainLoopOptions {
   onStep?: (info: StepInfo) => void;
   /** Aborting stops after the current step; the result holds the weights so far. */
   signal?: AbortSignal;
+  /** Continue a saved run as if it had never stopped. */
+  resume?: TrainLoopResume;
+}
+
+/** What a stopped run saved (optimizer.safetensors, checkpoint.safetensors, metrics.json). */
+export interface TrainLoopResume {
+  /** Adam's moments and step count: the loop continues at step `optimizer.step + 1`. */
+  optimizer: AdamState;
+  /** The weights kept so far and their step; re-scored at the start, they compete with the new evaluations. */
+  best: { params: ModelParams; step: number };
+  history: HistoryEntry[];
+  seconds: number;
+  msPerStep: number;
 }
 
 export interface HistoryEntry {
@@ -48,6 +63,11 @@ export interface TrainLoopResult {
   finalLoss: number;
   history: HistoryEntry[];
   stepsDone: number;
+  /** The total steps asked for. */
+  steps: number;
+  /** The weights after the last step and Adam's state: what a resumed run continues from. */
+  lastParams: ModelParams;
+  optimizer: AdamState;
   stopped: boolean;
   msPerStep: number;
   seconds: number;
@@ -79,17 +99,25 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     device: options.device,
     threads: options.threads,
   });
-  const started = performance.now();
-  let stepMs = 0;
+  const { resume } = options;
+  const started = performance.now() - (resume?.seconds ?? 0) * 1000;
+  let stepMs = resume ? resume.msPerStep * resume.optimizer.step : 0;
   try {
     const grid = regionGrid(task.reference.width, task.reference.height);
-    const sampler = batchSampler(task, batchSize, options.seed);
+    const sampler = batchSampler(task, batchSize, options.seed, resume?.optimizer.step ?? 0);
     const evalEvery = options.evalEvery ?? defaultEvalEvery(steps);
-    const history: HistoryEntry[] = [];
+    const history: HistoryEntry[] = resume ? resume.history.map((h) => ({ ...h })) : [];
     let best: { metrics: TaskMetrics; params: ModelParams; step: number; prediction: Float32Array } | undefined;
     let lastMetrics: TaskMetrics | undefined;
-    let loss = Number.NaN;
-    let step = 0;
+    let loss = resume ? (history[history.length - 1]?.loss ?? Number.NaN) : Number.NaN;
+    let step = resume?.optimizer.step ?? 0;
+    if (resume) {
+      await engine.setParams(resume.best.params);
+      const prediction = await engine.predict(grid);
+      best = { metrics: task.evaluate(prediction), params: resume.best.params, step: resume.best.step, prediction };
+      await engine.setParams(options.params);
+      await engine.setOptimizerState(resume.optimizer);
+    }
 
     const evaluate = async () => {
       const prediction = await engine.predict(grid);
@@ -125,6 +153,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     if (!best) await evaluate(); // zero steps: score the initial weights
     const kept = best!;
+    const [lastParams, optimizer] = await Promise.all([engine.params(), engine.optimizerState()]);
     return {
       params: kept.params,
       metrics: kept.metrics,
@@ -132,6 +161,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       finalLoss: loss,
       history,
       stepsDone: step,
+      steps,
+      lastParams,
+      optimizer,
       stopped: step < steps,
       msPerStep: step > 0 ? stepMs / step : 0,
       seconds: (performance.now() - started) / 1000,
@@ -143,14 +175,18 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   }
 }
 
-/** Returns the next step's batch: all points (the same arrays every step) or a fresh random subset. */
-function batchSampler(task: Task, batchSize: number, seed: number): () => StepBatch {
+/**
+ * Returns the next step's batch: all points (the same arrays every step) or a fresh random subset.
+ * `skip` batches are drawn and dropped first, so a resumed run gets the batches it would have had.
+ */
+function batchSampler(task: Task, batchSize: number, seed: number, skip = 0): () => StepBatch {
   const total = pointCount(task);
   if (batchSize >= total) {
     const batch = { coords: task.coords, targets: task.targets };
     return () => batch;
   }
   const rng = new SeededRandom(seed ^ 0x5eed);
+  for (let i = 0; i < skip; i++) rng.sample(total, batchSize);
   const names = Object.keys(task.targets);
   const channels = task.targets[names[0]].length / total;
   // Buffers are reused across steps: fresh allocations are slow on this kind of VM (MEASUREMENTS.md).

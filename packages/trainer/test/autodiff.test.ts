@@ -161,6 +161,20 @@ const RULE_CASES: RuleCase[] = [
     build: (b: GraphBuilder, [x]: Value[]) => b.unary(op, x),
   })),
   { name: "Relu", inputs: [[2, 3]], build: (b, [x]) => b.unary("Relu", x), awayFromZero: true },
+  { name: "Abs", inputs: [[2, 3]], build: (b, [x]) => b.unary("Abs", x), awayFromZero: true },
+  { name: "Exp", inputs: [[2, 3]], build: (b, [x]) => b.unary("Exp", x) },
+  {
+    name: "Sign passes no gradient (x * Sign(x) = |x|)",
+    inputs: [[2, 3]],
+    build: (b, [x]) => b.binary("Mul", x, b.unary("Sign", x)),
+    awayFromZero: true,
+  },
+  {
+    name: "finer's (|x| + 1) x, differentiated through the scale",
+    inputs: [[2, 3]],
+    build: (b, [x]) => b.binary("Mul", b.binary("Add", b.unary("Abs", x), b.graph.scalar(1)), x),
+    awayFromZero: true,
+  },
   {
     name: "Greater/Cast pass no gradient (x * step(x))",
     inputs: [[2, 3]],
@@ -262,7 +276,7 @@ describe("gradients of gradients", () => {
    * loss on it, and that loss differentiated with `gradients` again w.r.t. the weights; checked
    * against core's forward-mode jet in float64 and float64 finite differences.
    */
-  it.each(["sine", "tanh", "sigmoid"] as const)(
+  it.each(["sine", "tanh", "sigmoid", "finer", "gauss"] as const)(
     "%s MLP: Poisson loss on a reverse-mode input gradient",
     async (kind) => {
       const spec = createSpec(kind, { width: 6, hiddenLayers: 1 });

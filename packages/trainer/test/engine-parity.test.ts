@@ -34,7 +34,7 @@ interface Case {
 // zero weight gradients and compares nothing (checked separately below). relu-pe is not affected:
 // its encoding has curvature that the ReLU layers carry linearly.
 const CASES: Case[] = [
-  ...(["sine", "tanh", "sigmoid", "relu-pe"] as const).flatMap((kind) =>
+  ...(["sine", "tanh", "sigmoid", "relu-pe", "finer", "gauss"] as const).flatMap((kind) =>
     (["value", "gradient", "laplacian"] as const).map((supervision) => ({ kind, supervision })),
   ),
   { kind: "relu", supervision: "value" },

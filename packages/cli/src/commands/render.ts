@@ -1,4 +1,4 @@
-import { formatRegion, RENDER_OUTPUTS } from "@siren-onnx/core";
+import { formatRegion, parsePositiveInt, RENDER_OUTPUTS } from "@siren-onnx/core";
 import { Progress } from "@siren-onnx/core/node";
 import {
   DEFAULT_TILE_POINTS,
@@ -11,6 +11,7 @@ import {
   validateRenderRequest,
 } from "@siren-onnx/exporter";
 import type { Command } from "commander";
+import { DEVICE_HELP, deviceOption } from "../device-option.ts";
 
 interface RenderFlags {
   out: string;
@@ -20,6 +21,8 @@ interface RenderFlags {
   output: string;
   format?: string;
   force?: boolean;
+  device: string;
+  threads?: string;
 }
 
 export function registerRender(program: Command): void {
@@ -37,10 +40,14 @@ export function registerRender(program: Command): void {
     .option("--output <name>", `what to show: ${RENDER_OUTPUTS.join(", ")}`, "image")
     .option("--format <format>", "png, npy or json (default: from the file extension, else png)")
     .option("--force", "overwrite an existing output file")
+    .option("--device <name>", DEVICE_HELP, "cpu")
+    .option("--threads <n>", "CPU threads of onnxruntime (default: all cores)")
     .addHelpText("after", `\nRenders are limited to ${MAX_RENDER_PIXELS / 2 ** 20} megapixels (e.g. 8192 x 8192).`)
     .action(async (modelPath: string, opts: RenderFlags) => {
       const format = renderFormat(opts.out, opts.format);
-      const model = await loadRenderModel(modelPath);
+      const threads = opts.threads === undefined ? undefined : parsePositiveInt(opts.threads, "--threads", 256);
+      const device = await deviceOption(opts.device);
+      const model = await loadRenderModel(modelPath, { device, threads });
       try {
         const size = defaultRenderSize(model.metadata, opts.width, opts.height);
         const request = validateRenderRequest({ ...size, region: opts.region, output: opts.output });
@@ -54,7 +61,7 @@ export function registerRender(program: Command): void {
         );
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         console.log(
-          `wrote ${opts.out} (${result.format}, ${request.width} x ${request.height}, ${request.output}, region ${formatRegion(request.region)}) in ${seconds} s`,
+          `wrote ${opts.out} (${result.format}, ${request.width} x ${request.height}, ${request.output}, region ${formatRegion(request.region)}) in ${seconds} s${device.kind === "cpu" ? "" : ` on ${device.description}`}`,
         );
         if (result.normalisation) console.log(`normalisation: ${result.normalisation}`);
       } finally {

@@ -1,11 +1,13 @@
 import { UserError } from "@siren-onnx/core";
 import { MAX_SERVER_RENDER_PIXELS, startServer } from "@siren-onnx/viewer";
 import type { Command } from "commander";
+import { DEVICE_HELP, deviceOption } from "../device-option.ts";
 
 interface ServeFlags {
   models: string;
   port: string;
   host: string;
+  device: string;
 }
 
 function parsePort(text: string): number {
@@ -23,6 +25,7 @@ export function registerServe(program: Command): void {
     .option("--models <dir>", "folder of exported models (<name>.onnx and <name>.deriv.onnx)", "models")
     .option("--port <port>", "TCP port (0 picks a free one)", "3000")
     .option("--host <host>", "address to listen on; 0.0.0.0 exposes the server to the network", "127.0.0.1")
+    .option("--device <name>", `where /api/render runs: ${DEVICE_HELP}`, "cpu")
     .addHelpText(
       "after",
       [
@@ -36,7 +39,9 @@ export function registerServe(program: Command): void {
       ].join("\n"),
     )
     .action(async (opts: ServeFlags) => {
-      const server = await startServer({ modelsDir: opts.models, port: parsePort(opts.port), host: opts.host });
+      const port = parsePort(opts.port);
+      const device = await deviceOption(opts.device);
+      const server = await startServer({ modelsDir: opts.models, port, host: opts.host, device });
       console.log(`siren viewer: ${server.url}  (Ctrl-C stops it)`);
       await new Promise<void>((resolve) => {
         const stop = () => {

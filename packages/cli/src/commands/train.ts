@@ -1,18 +1,22 @@
 import { join } from "node:path";
-import { parseModelKind, parsePositiveInt, parsePositiveNumber, UserError } from "@siren-onnx/core";
+import { MODEL_NAMES, parseModelKind, parsePositiveInt, parsePositiveNumber, UserError } from "@siren-onnx/core";
 import { formatSeconds, Progress } from "@siren-onnx/core/node";
 import {
   MAX_IMAGE_SIZE,
   parseEngineName,
   parseTaskName,
   RUN_FILES,
+  resumeRun,
   type Schedule,
+  type StepInfo,
   TASK_NAMES,
   TRAIN_DEFAULTS,
   trainDefaults,
   trainImage,
 } from "@siren-onnx/trainer";
 import type { Command } from "commander";
+import { DEVICE_HELP, deviceOption } from "../device-option.ts";
+import { stopOnSignals } from "../stop-signals.ts";
 
 interface TrainFlags {
   model: string;
@@ -35,6 +39,22 @@ interface TrainFlags {
   image2?: string;
   alpha?: string;
   points?: string;
+  resume?: string;
+}
+
+/** The only options that go with --resume: a resumed run keeps its settings and its folder. */
+const RESUME_OPTIONS = new Set(["resume", "steps", "device", "threads"]);
+
+function checkResumeFlags(image: string | undefined, command: Command): void {
+  if (image !== undefined) throw new UserError("--resume continues the run's own image; drop the image argument");
+  for (const option of command.options) {
+    const key = option.attributeName();
+    if (!RESUME_OPTIONS.has(key) && command.getOptionValueSource(key) === "cli") {
+      throw new UserError(
+        `${option.long} does not go with --resume: a resumed run keeps its settings and folder (only --steps, --device and --threads may be given)`,
+      );
+    }
+  }
 }
 
 function parseBatch(text: string): number | "full" {
@@ -82,8 +102,8 @@ export function registerTrain(program: Command): void {
   program
     .command("train")
     .description("fit a coordinate MLP to an image and write a run directory")
-    .argument("<image>", "PNG, JPEG or WebP image")
-    .option("--model <kind>", "siren | relu | tanh | sigmoid | relu-pe", "siren")
+    .argument("[image]", "PNG, JPEG or WebP image (not with --resume)")
+    .option("--model <kind>", MODEL_NAMES.join(" | "), "siren")
     .option("--task <task>", `what supervises the network: ${TASK_NAMES.join(" | ")}`, d.task)
     .option("--size <n>", `train on the centred square resized to n x n (8..${MAX_IMAGE_SIZE})`, String(d.size))
     .option("--steps <n>", `Adam steps (default: ${d.steps}, or the task's own)`)
@@ -95,7 +115,7 @@ export function registerTrain(program: Command): void {
     )
     .option("--seed <n>", "seed of the weights and the batches", String(d.seed))
     .option("--engine <name>", "onnxruntime | tfjs", d.engine)
-    .option("--device <name>", "cpu | cuda", "cpu")
+    .option("--device <name>", DEVICE_HELP, "cpu")
     .option("--threads <n>", "CPU threads of onnxruntime (default: all cores)")
     .option("--width <n>", "hidden width", String(d.width))
     .option("--layers <n>", "hidden width->width layers", String(d.hiddenLayers))
@@ -105,7 +125,20 @@ export function registerTrain(program: Command): void {
     .option("--points <k>", "inpaint: number of known pixels")
     .option("--out <dir>", "run directory (default runs/<image>-<model>[-<task>])")
     .option("--force", "overwrite the run files of a non-empty --out directory")
-    .action(async (image: string, flags: TrainFlags) => {
+    .option("--resume <run-dir>", "continue a stopped run in its folder, up to --steps total (default: its own target)")
+    .action(async (image: string | undefined, flags: TrainFlags, command: Command) => {
+      const threads = flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, "--threads", 256);
+      // Probed (and reported) before the image is read; the onnxruntime engine reuses the result.
+      if (flags.device !== "cpu" && flags.device !== "cuda" && flags.engine !== "tfjs")
+        await deviceOption(flags.device);
+      if (flags.resume !== undefined) {
+        checkResumeFlags(image, command);
+        const steps = flags.steps === undefined ? undefined : parsePositiveInt(flags.steps, "--steps", 1_000_000);
+        const dir = flags.resume;
+        await runTraining((run) => resumeRun({ dir, steps, device: flags.device, threads, ...run }));
+        return;
+      }
+      if (image === undefined) throw new UserError("missing required argument 'image' (or --resume <run-dir>)");
       const task = parseTaskName(flags.task);
       checkTaskFlags(flags, task);
       const steps =
@@ -122,7 +155,7 @@ export function registerTrain(program: Command): void {
         seed: parseSeed(flags.seed),
         engine: parseEngineName(flags.engine),
         device: flags.device,
-        threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, "--threads", 256),
+        threads,
         width: parsePositiveInt(flags.width, "--width", 4096),
         hiddenLayers: parsePositiveInt(flags.layers, "--layers", 64),
         gray: flags.gray,
@@ -134,41 +167,54 @@ export function registerTrain(program: Command): void {
           points: flags.points === undefined ? undefined : parsePositiveInt(flags.points, "--points"),
         },
       };
-      const progress = new Progress("train", steps);
-      // Ctrl-C stops after the current step; the run directory then holds that step's weights.
-      const controller = new AbortController();
-      const onSigint = () => {
-        progress.stop();
-        console.error("interrupted: finishing the current step and saving the run...");
-        controller.abort();
-      };
-      process.once("SIGINT", onSigint);
-      try {
-        const { dir, result } = await trainImage({
-          ...options,
-          signal: controller.signal,
-          onStep: ({ step, loss, lastMetrics }) =>
-            progress.update(step, {
-              loss: loss.toExponential(3),
-              psnr: lastMetrics ? `${lastMetrics.psnr.toFixed(2)} dB` : "--",
-              // Derivative-only tasks are scored after an affine fit (see the README, "Tasks").
-              ...(lastMetrics?.psnrAffine === undefined ? {} : { affine: `${lastMetrics.psnrAffine.toFixed(2)} dB` }),
-            }),
-        });
-        const m = result.metrics;
-        const extra = Object.entries(m)
-          .filter(([k]) => k !== "psnr" && k !== "score")
-          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-          .join(", ");
-        console.log(
-          `${result.stopped ? "stopped" : "done"}: ${result.stepsDone} steps in ${formatSeconds(result.seconds)} ` +
-            `(${result.msPerStep.toFixed(0)} ms/step, ${result.engineDescription}); PSNR ${m.psnr.toFixed(2)} dB` +
-            `${extra ? `, ${extra}` : ""} (best at step ${result.bestStep})`,
-        );
-        for (const file of Object.values(RUN_FILES)) console.log(`  ${join(dir, file)}`);
-        if (result.stopped) process.exitCode = 130;
-      } finally {
-        process.off("SIGINT", onSigint);
-      }
+      await runTraining((run) => trainImage({ ...options, ...run }));
     });
+}
+
+type Train = (run: { signal: AbortSignal; onStep: (info: StepInfo) => void }) => ReturnType<typeof trainImage>;
+
+/**
+ * Runs a training with a progress display and prints where the run went. SIGINT, SIGTERM and
+ * SIGHUP stop it after the current step; the run is then written and the exit code is 130, 143
+ * or 129 (128 + the signal, as a shell reports it).
+ */
+async function runTraining(train: Train): Promise<void> {
+  let progress: Progress | undefined;
+  let start: number | undefined;
+  const controller = new AbortController();
+  const signals = stopOnSignals(controller, (message) => {
+    progress?.stop();
+    console.error(message);
+  });
+  try {
+    const { dir, result } = await train({
+      signal: controller.signal,
+      onStep: ({ step, steps, loss, lastMetrics }) => {
+        // A resumed run counts (and estimates the time of) its new steps only.
+        start ??= step - 1;
+        progress ??= new Progress(start > 0 ? `train (resumed at step ${start})` : "train", steps - start);
+        progress.update(step - start, {
+          loss: loss.toExponential(3),
+          psnr: lastMetrics ? `${lastMetrics.psnr.toFixed(2)} dB` : "--",
+          // Derivative-only tasks are scored after an affine fit (see the README, "Tasks").
+          ...(lastMetrics?.psnrAffine === undefined ? {} : { affine: `${lastMetrics.psnrAffine.toFixed(2)} dB` }),
+        });
+      },
+    });
+    const m = result.metrics;
+    const extra = Object.entries(m)
+      .filter(([k]) => k !== "psnr" && k !== "score")
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(", ");
+    console.log(
+      `${result.stopped ? "stopped" : "done"}: ${result.stepsDone} steps in ${formatSeconds(result.seconds)} ` +
+        `(${result.msPerStep.toFixed(0)} ms/step, ${result.engineDescription}); PSNR ${m.psnr.toFixed(2)} dB` +
+        `${extra ? `, ${extra}` : ""} (best at step ${result.bestStep})`,
+    );
+    for (const file of Object.values(RUN_FILES)) console.log(`  ${join(dir, file)}`);
+    const code = signals.exitCode();
+    if (code !== undefined) process.exitCode = code;
+  } finally {
+    signals.dispose();
+  }
 }

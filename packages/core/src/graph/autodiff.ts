@@ -47,8 +47,11 @@ function dependsOn(nodes: GraphNode[], sources: Value[]): Set<string> {
   return set;
 }
 
-/** Operators whose output is locally constant (masks, shapes): no gradient flows through them. */
-const NON_DIFFERENTIABLE = new Set(["Greater", "Cast", "Shape"]);
+/**
+ * Operators whose output is locally constant (masks, shapes, signs): no gradient flows through
+ * them. Sign's derivative is 0 everywhere but at 0 (the almost-everywhere derivative).
+ */
+const NON_DIFFERENTIABLE = new Set(["Greater", "Cast", "Shape", "Sign"]);
 
 type Rule = (b: GraphBuilder, node: GraphNode, dy: Value, needs: boolean[]) => Array<Value | null>;
 
@@ -100,6 +103,9 @@ const RULES: Record<string, Rule> = {
     return [b.binary("Mul", dy, b.binary("Sub", y, b.binary("Mul", y, y)))];
   },
   Relu: (b, n, dy) => [b.binary("Mul", dy, b.step(n.inputs[0]))],
+  // d|x| = sign(x) (0 at the kink, as ONNX Sign).
+  Abs: (b, n, dy) => [b.binary("Mul", dy, b.unary("Sign", n.inputs[0]))],
+  Exp: (b, n, dy) => [b.binary("Mul", dy, n.output)],
   Gemm: (b, n, dy, needs) => {
     const [a, w, c] = n.inputs;
     const attr = (k: string, d: number) => {

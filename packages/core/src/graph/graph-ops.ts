@@ -159,6 +159,15 @@ export class GraphOps extends GraphBuilder implements TensorOps<Value> {
   relu(x: Value) {
     return this.unary("Relu", x);
   }
+  abs(x: Value) {
+    return this.unary("Abs", x);
+  }
+  exp(x: Value) {
+    return this.unary("Exp", x);
+  }
+  sign(x: Value) {
+    return this.unary("Sign", x);
+  }
   concatColumns(parts: Value[]) {
     return this.concat(parts, 1);
   }

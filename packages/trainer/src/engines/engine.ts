@@ -24,6 +24,13 @@ export interface EngineOptions {
   threads?: number;
 }
 
+/** Adam's state after `step` updates: the moments in the layout of the weights (for resuming a run). */
+export interface AdamState {
+  step: number;
+  m: ModelParams;
+  v: ModelParams;
+}
+
 /** One step's supervision: coords [n, 2] and targets [n, C] by name (value | dx, dy | laplacian). */
 export interface StepBatch {
   coords: Float32Array;
@@ -44,5 +51,9 @@ export interface TrainingEngine {
   params(): Promise<ModelParams>;
   /** Replaces the weights (e.g. to restore the best ones); resets nothing else. */
   setParams(params: ModelParams): Promise<void>;
+  /** Adam's step count and moments (copies). */
+  optimizerState(): Promise<AdamState>;
+  /** Restores a saved Adam state; with setParams the engine continues as if never stopped. */
+  setOptimizerState(state: AdamState): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -1,5 +1,5 @@
-import { type ModelParams, UserError } from "@siren-onnx/core";
-import { graphToOnnx } from "@siren-onnx/exporter";
+import { Graph, lowerTrig, type ModelParams } from "@siren-onnx/core";
+import { createSession, graphToOnnx, parseDeviceName, resolveDevice } from "@siren-onnx/exporter";
 import * as ort from "onnxruntime-node";
 import type { EngineOptions, StepBatch, TrainingEngine } from "./engine.ts";
 import {
@@ -18,46 +18,50 @@ import {
 /** Largest batch the predict graph runs at once: bounds memory (see MEASUREMENTS.md). */
 const PREDICT_TILE = 65_536;
 
-export function sessionOptions(
-  device: string | undefined,
-  threads: number | undefined,
-): ort.InferenceSession.SessionOptions {
-  const dev = device ?? "cpu";
-  if (dev !== "cpu" && dev !== "cuda") throw new UserError(`--device: expected cpu or cuda, got "${dev}"`);
-  if (dev === "cuda") {
-    const cuda = ort.listSupportedBackends().find((b) => b.name === "cuda");
-    if (!cuda?.bundled) {
-      throw new UserError(
-        "--device cuda: onnxruntime-node was installed without CUDA; reinstall it with ONNXRUNTIME_NODE_INSTALL=cuda12 on a machine with an NVIDIA GPU (see README, GPU)",
-      );
-    }
-  }
-  return {
-    executionProviders: dev === "cuda" ? ["cuda", "cpu"] : ["cpu"],
-    intraOpNumThreads: threads ?? 0,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-  };
-}
-
 const tensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor("float32", data, dims);
+
+/** GPU buffers are freed when disposed, not when collected: the moment matters on a GPU. */
+const release = (t: ort.Tensor | undefined) => {
+  if (t?.location === "gpu-buffer") t.dispose();
+};
+
+const COPY = (name: string) => `copy.${name}`;
+
+/** Copies tensors to graph outputs: how a GPU-resident tensor is read back (Node cannot download one). */
+function buildCopyGraph(names: string[], shapes: number[][]): Graph {
+  const graph = new Graph("siren-read-state");
+  names.forEach((n, k) => {
+    graph.output(graph.input(n, shapes[k]), COPY(n));
+  });
+  return graph;
+}
 
 /**
  * The default engine: each Adam step is one generated ONNX graph (forward, reverse-mode
  * gradients, update) run by onnxruntime-node. Parameters and moments stay as ORT tensors
- * between steps; each step's outputs become the next step's inputs.
+ * between steps; each step's outputs become the next step's inputs. On WebGPU they stay in GPU
+ * memory (outputs with location "gpu-buffer"): a step uploads only the batch and downloads only
+ * the loss; reading the weights goes through a copy session.
  */
 export async function createOnnxEngine(options: EngineOptions): Promise<TrainingEngine> {
   const { spec, supervision, batchSize, adam } = options;
-  const sessionOpts = sessionOptions(options.device, options.threads);
+  const device = await resolveDevice(parseDeviceName(options.device ?? "cpu"));
+  const onGpu = device.kind === "webgpu";
+  // WebGPU's native sin is only about 2e-4 accurate: its graphs compute sin and cos with lowerTrig.
+  const serialise = (graph: Graph) => graphToOnnx(onGpu ? lowerTrig(graph) : graph);
   const names = parameterNames(spec);
   const shapes = options.params.flatMap((l) => [[l.out, l.in], [l.out]]);
+  const stateNames = names.flatMap((n) => [n, ADAM_M(n), ADAM_V(n)]);
+  const stateShapes = shapes.flatMap((s) => [s, s, s]);
   let state: Record<string, ort.Tensor> = {};
+  const put = (name: string, data: Float32Array, dims: readonly number[]) => {
+    release(state[name]);
+    state[name] = tensor(data, dims);
+  };
   const setParams = (params: ModelParams) => {
     params.forEach((l, i) => {
-      state[`layers.${i}.weight`] = tensor(l.weight.slice(), [l.out, l.in]);
-      state[`layers.${i}.bias`] = tensor(l.bias.slice(), [l.out]);
+      put(`layers.${i}.weight`, l.weight.slice(), [l.out, l.in]);
+      put(`layers.${i}.bias`, l.bias.slice(), [l.out]);
     });
   };
   setParams(options.params);
@@ -67,16 +71,21 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
     state[ADAM_V(n)] = tensor(new Float32Array(size), shapes[k]);
   });
 
-  const create = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, sessionOpts);
-  const stepSession = await create(graphToOnnx(buildTrainingStepGraph(spec, supervision, batchSize, adam)));
+  const create = (bytes: Uint8Array, deviceOutputs: string[] = []) =>
+    createSession(bytes, device, { threads: options.threads, deviceOutputs: onGpu ? deviceOutputs : [] });
+  const stepSession = await create(
+    serialise(buildTrainingStepGraph(spec, supervision, batchSize, adam)),
+    stateNames.map(NEXT),
+  );
   let predictSession: ort.InferenceSession;
   try {
-    predictSession = await create(graphToOnnx(buildPredictGraph(spec)));
+    predictSession = await create(serialise(buildPredictGraph(spec)));
   } catch (err) {
     await stepSession.release();
     throw err;
   }
   let gradientSession: ort.InferenceSession | undefined;
+  let readSession: ort.InferenceSession | undefined;
   let t = 0;
 
   const batchFeeds = (batch: StepBatch) => {
@@ -87,6 +96,13 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
     return feeds;
   };
   const paramFeeds = () => Object.fromEntries(names.map((n) => [n, state[n]]));
+  /** The state tensors' values on the CPU (copies where they live on the GPU). */
+  const readState = async (): Promise<(name: string) => Float32Array> => {
+    if (!stateNames.some((n) => state[n].location === "gpu-buffer")) return (name) => state[name].data as Float32Array;
+    readSession ??= await create(graphToOnnx(buildCopyGraph(stateNames, stateShapes)));
+    const out = await readSession.run(state);
+    return (name) => out[COPY(name)].data as Float32Array;
+  };
   const toParams = (get: (name: string) => Float32Array): ModelParams =>
     options.params.map((l, i) => ({
       out: l.out,
@@ -96,7 +112,7 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
     }));
 
   return {
-    description: `onnxruntime (${options.device ?? "cpu"}${sessionOpts.intraOpNumThreads ? `, ${sessionOpts.intraOpNumThreads} threads` : ""})`,
+    description: `onnxruntime (${device.description}${options.threads && !onGpu ? `, ${options.threads} threads` : ""})`,
     async step(batch, lr = adam.lr) {
       t += 1;
       const feeds = {
@@ -106,9 +122,9 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
         [V_SCALE]: tensor(Float32Array.of(1 / Math.sqrt(1 - adam.beta2 ** t)), []),
       };
       const out = await stepSession.run(feeds);
-      const next: Record<string, ort.Tensor> = {};
-      for (const key of Object.keys(state)) next[key] = out[NEXT(key)];
-      state = next;
+      const previous = state;
+      state = Object.fromEntries(stateNames.map((key) => [key, out[NEXT(key)]]));
+      for (const key of stateNames) release(previous[key]);
       return (out.loss.data as Float32Array)[0];
     },
     async predict(coords) {
@@ -125,7 +141,7 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
       return result;
     },
     async lossGradients(batch) {
-      gradientSession ??= await create(graphToOnnx(buildGradientGraph(spec, supervision, batchSize)));
+      gradientSession ??= await create(serialise(buildGradientGraph(spec, supervision, batchSize)));
       const out = await gradientSession.run({ ...batchFeeds(batch), ...paramFeeds() });
       return {
         loss: (out.loss.data as Float32Array)[0],
@@ -133,13 +149,35 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Training
       };
     },
     async params() {
-      return toParams((name) => state[name].data as Float32Array);
+      return toParams(await readState());
     },
     async setParams(params) {
       setParams(params);
     },
+    async optimizerState() {
+      const get = await readState();
+      return {
+        step: t,
+        m: toParams((name) => get(ADAM_M(name))),
+        v: toParams((name) => get(ADAM_V(name))),
+      };
+    },
+    async setOptimizerState(saved) {
+      t = saved.step;
+      names.forEach((n, k) => {
+        const [i, key] = [k >> 1, k % 2 === 0 ? "weight" : "bias"] as const;
+        put(ADAM_M(n), saved.m[i][key].slice(), shapes[k]);
+        put(ADAM_V(n), saved.v[i][key].slice(), shapes[k]);
+      });
+    },
     async dispose() {
-      await Promise.all([stepSession.release(), predictSession.release(), gradientSession?.release()]);
+      for (const key of stateNames) release(state[key]);
+      await Promise.all([
+        stepSession.release(),
+        predictSession.release(),
+        gradientSession?.release(),
+        readSession?.release(),
+      ]);
     },
   };
 }

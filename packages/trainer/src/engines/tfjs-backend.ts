@@ -36,7 +36,13 @@ export async function initTfjsBackend(
   options: { threads?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TfjsBackend> {
   const env = options.env ?? process.env;
-  if (device !== "cpu" && device !== "cuda") throw new UserError(`--device: expected cpu or cuda, got "${device}"`);
+  if (device !== "cpu" && device !== "cuda") {
+    throw new UserError(
+      device === "webgpu" || device === "auto"
+        ? `--device ${device} is for --engine onnxruntime; the tfjs engine runs on cpu or cuda`
+        : `--device: expected cpu or cuda, got "${device}"`,
+    );
+  }
   const forced = parseForcedBackend(env[TFJS_BACKEND_ENV]);
   if (device === "cuda" && forced && forced !== "tensorflow") {
     throw new UserError(

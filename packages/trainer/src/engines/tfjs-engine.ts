@@ -110,6 +110,40 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Training
       );
     },
 
+    async optimizerState() {
+      // getWeights: [iterations, first moments..., second moments...], named "<variable>/m" and "<variable>/v";
+      // a variable the loss does not depend on has none (it reads as zeros, as in the ONNX engine).
+      const [iterations, ...moments] = await optimizer.getWeights();
+      const step = (await iterations.tensor.data())[0];
+      iterations.tensor.dispose();
+      const byName = new Map(moments.map((w) => [w.name, w.tensor]));
+      return {
+        step,
+        m: await readParams(varList.map((v) => byName.get(`${v.name}/m`))),
+        v: await readParams(varList.map((v) => byName.get(`${v.name}/v`))),
+      };
+    },
+
+    async setOptimizerState(state) {
+      checkShapes(state.m, shapes);
+      checkShapes(state.v, shapes);
+      const [iterations, ...old] = await optimizer.getWeights();
+      tf.dispose([iterations.tensor, ...old.map((w) => w.tensor)]);
+      // tfjs pairs moments with gradients by position. Every variable gets its moments here; only the
+      // last one (the output bias under a derivative loss) can lack a gradient, so positions still match.
+      const moments = (params: ModelParams, suffix: string) =>
+        params.flatMap((p, i) => [
+          { name: `${varList[2 * i].name}/${suffix}`, tensor: tf.tensor2d(p.weight, [p.out, p.in]) },
+          { name: `${varList[2 * i + 1].name}/${suffix}`, tensor: tf.tensor1d(p.bias) },
+        ]);
+      const weights = [
+        { name: "iter", tensor: tf.scalar(state.step, "int32") },
+        ...(state.step > 0 ? [...moments(state.m, "m"), ...moments(state.v, "v")] : []),
+      ];
+      await optimizer.setWeights(weights);
+      tf.dispose(weights.map((w) => w.tensor));
+    },
+
     async dispose() {
       optimizer.dispose();
       tf.dispose(varList);

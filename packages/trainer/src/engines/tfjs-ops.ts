@@ -21,8 +21,12 @@ export const tfjsOps: TensorOps<tf.Tensor> = {
   tanh: (x) => tf.tanh(x),
   sigmoid: (x) => tf.sigmoid(x),
   relu: (x) => tf.relu(x),
+  abs: (x) => tf.abs(x),
+  exp: (x) => tf.exp(x),
   // tf.step is 1 where x > 0 (alpha 0 elsewhere) and its registered gradient is zero.
   step: (x) => tf.step(x),
+  // tf.sign is 0 at 0, as ONNX Sign, and its registered gradient is zero.
+  sign: (x) => tf.sign(x),
   concatColumns(parts) {
     // tf.concat does not broadcast: expand [1, c] rows (the constant input Jacobian) first.
     const rows = Math.max(...parts.map((p) => p.shape[0] ?? 1));

@@ -1,7 +1,7 @@
 import { regionGrid } from "@siren-onnx/core";
 import { pixelGradient, pixelLaplacian } from "../calculus.ts";
 import type { ImageData } from "../image-io.ts";
-import { affineFit, mse, psnr } from "../metrics.ts";
+import { affineFit, mse, psnr, psnrMinMax } from "../metrics.ts";
 import type { Task } from "./task.ts";
 
 /** The affine-fitted reconstruction a derivative-only run saves next to the raw one. */
@@ -9,7 +9,8 @@ export const AFFINE_RECONSTRUCTION_FILE = "reconstruction-affine.png";
 
 export const AFFINE_NOTE =
   "derivatives fix the image only up to a constant (and, from the Laplacian, a harmonic function): " +
-  "psnrAffine is the PSNR after a least-squares fit a * prediction + b per channel";
+  "psnrAffine is the PSNR after a least-squares fit a * prediction + b per channel; psnrMinMax after " +
+  "rescaling prediction and image each to [0, 1] by its range (the official SIREN code's normalisation)";
 
 /**
  * A task supervised by derivatives only, on every pixel of `reference`'s grid. It is reported
@@ -30,7 +31,13 @@ export function derivativeOnlyTask(
     evaluate(prediction) {
       const psnrAffine = psnr(affineFit(prediction, reference.data, channels), reference.data);
       const supervisionError = supervisedError(fields.targets, prediction, width, height, channels);
-      return { psnr: psnr(prediction, reference.data), psnrAffine, supervisionError, score: -supervisionError };
+      return {
+        psnr: psnr(prediction, reference.data),
+        psnrAffine,
+        psnrMinMax: psnrMinMax(prediction, reference.data),
+        supervisionError,
+        score: -supervisionError,
+      };
     },
     resultPictures(prediction) {
       const values = affineFit(prediction, reference.data, channels);
