@@ -2,6 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/exporter";
 import type { ModelListing } from "@siren-onnx/viewer";
+import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeModels, tempDir } from "./fixtures.ts";
 import { json, listenApp, pngSize, rawRequest } from "./http-helpers.ts";
@@ -65,6 +66,39 @@ describe("GET /models/<file>", () => {
     const mjs = await rawRequest(server.port, "/ort/ort-wasm-simd-threaded.mjs", { method: "HEAD" });
     expect(mjs.headers["content-type"]).toMatch(/^text\/javascript/);
     expect((await get("/ort/ort.node.min.js")).status).toBe(404);
+  });
+});
+
+describe("GET /models/<file>?trig=", () => {
+  it("serves the file with sin/cos as polynomials for the browser, computing the same outputs", async () => {
+    const original = await get("/models/siren.deriv.onnx");
+    const points = new Float32Array([0.1, -0.3, 2.5, -3, -0.9, 0.7]);
+    const run = async (bytes: Buffer) => {
+      const session = await ort.InferenceSession.create(bytes);
+      const out = await session.run({ coords: new ort.Tensor("float32", points, [3, 2]) });
+      await session.release();
+      return out;
+    };
+    const want = await run(original.body);
+    for (const trig of ["polynomial", "webgpu"]) {
+      const variant = await get(`/models/siren.deriv.onnx?trig=${trig}`);
+      expect(variant.status).toBe(200);
+      expect(Buffer.compare(variant.body, original.body)).not.toBe(0);
+      const got = await run(variant.body);
+      for (const name of ["image", "gradient", "laplacian"]) {
+        const a = got[name].data as Float32Array;
+        const b = want[name].data as Float32Array;
+        const scale = Math.max(1, ...Array.from(b, Math.abs));
+        for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5 * scale);
+      }
+      expect(
+        (await get(`/models/siren.deriv.onnx?trig=${trig}`, { "If-None-Match": variant.headers.etag as string }))
+          .status,
+      ).toBe(304);
+    }
+    const bad = await get("/models/siren.onnx?trig=fast");
+    expect(bad.status).toBe(400);
+    expect(json(bad).error).toMatch(/trig must be one of polynomial, webgpu/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { regionGrid, renderSource } from "@siren-onnx/core";
+import { type RenderOutput, regionGrid, renderSource } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { debugLog, recordModelRuns } from "./debug-log.ts";
 import { modelFileUrl } from "./model-list.ts";
@@ -94,13 +94,19 @@ export class BrowserRenderer implements Renderer {
     if (ms > 0) this.speed.set(modelUrl, points / ms);
   }
 
+  /** The file as this backend runs it: sin/cos as exact polynomials (see the server's model-variants.ts). */
+  private fileUrl(model: ModelEntry, output: RenderOutput): string | undefined {
+    const url = modelFileUrl(model, output);
+    return url && `${url}?trig=${this.backend === "webgpu" ? "webgpu" : "polynomial"}`;
+  }
+
   render(job: ViewJob): void {
     this.cancel();
     const jobId = this.nextJobId++;
     this.viewJobId = jobId;
     const fetch = sourcesToFetch(job.output);
     const tasks = job.panes.map(({ model }, paneId) => {
-      const modelUrl = modelFileUrl(model, job.output);
+      const modelUrl = this.fileUrl(model, job.output);
       if (!modelUrl) throw new Error(`model ${model.name} has no file for ${job.output}`);
       return { paneId, modelUrl, fetch };
     });
@@ -128,8 +134,12 @@ export class BrowserRenderer implements Renderer {
     this.viewJobId = 0;
   }
 
-  /** Runs a model on the given points (before any render tile). */
-  evaluate(modelUrl: string, coords: Float32Array, fetch: SourceName[]) {
+  /** Runs a model (the file of `output`, as this backend runs it) on the given points, before any render tile. */
+  evaluateModel(model: ModelEntry, output: RenderOutput, coords: Float32Array, fetch: SourceName[]) {
+    return this.evaluate(this.fileUrl(model, output)!, coords, fetch);
+  }
+
+  private evaluate(modelUrl: string, coords: Float32Array, fetch: SourceName[]) {
     const jobId = this.nextJobId++;
     return new Promise<{ sources: Sources; channels: number; ms: number }>((resolve, reject) => {
       this.jobs.set(jobId, {
@@ -142,7 +152,7 @@ export class BrowserRenderer implements Renderer {
   }
 
   async probe(model: ModelEntry): Promise<number> {
-    const url = modelFileUrl(model, "image")!;
+    const url = this.fileUrl(model, "image")!;
     const grid = () => regionGrid(PROBE_SIDE, PROBE_SIDE, { x0: -1, y0: -1, x1: 1, y1: 1 });
     await this.evaluate(url, grid(), ["image"]); // the first run loads the session
     const { ms } = await this.evaluate(url, grid(), ["image"]);
@@ -152,7 +162,7 @@ export class BrowserRenderer implements Renderer {
 
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {
     const { model, output, region, width, height } = request;
-    const modelUrl = modelFileUrl(model, output);
+    const modelUrl = this.fileUrl(model, output);
     if (!modelUrl) return Promise.reject(new Error(`model ${model.name} has no file for ${output}`));
     const jobId = this.nextJobId++;
     const fetch: SourceName[] = [renderSource(output)]; // a save keeps only what it shows

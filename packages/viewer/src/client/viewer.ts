@@ -62,8 +62,9 @@ export class Viewer {
     const renderer = this.renderer;
     const entry = this.models.find((m) => m.name === model);
     if (!(renderer instanceof BrowserRenderer) || !entry) throw new Error("no browser renderer or no such model");
-    const result = await renderer.evaluate(
-      modelFileUrl(entry, "laplacian")!,
+    const result = await renderer.evaluateModel(
+      entry,
+      "laplacian",
       Float32Array.from(coords),
       sourcesToFetch("laplacian"),
     );

@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { CLIENT_DIST } from "./client-build.ts";
 import { HttpError, sendError } from "./http-errors.ts";
 import { ModelRegistry } from "./model-registry.ts";
+import { MODEL_VARIANTS, type ModelVariant, ModelVariantCache } from "./model-variants.ts";
 import { RenderModelCache } from "./render-models.ts";
 import { RenderQueue, type RenderQueueOptions } from "./render-queue.ts";
 import { MAX_SERVER_RENDER_PIXELS, renderRoute } from "./render-route.ts";
@@ -65,6 +66,7 @@ export function createApp(options: AppOptions): ViewerApp {
   const models = new RenderModelCache(8, { device: options.device });
   const client = new ClientFiles(options.clientDir ?? CLIENT_DIST);
   const runtime = onnxRuntimeWebFiles();
+  const variants = new ModelVariantCache();
   const app = express();
   app.disable("x-powered-by");
   app.use(securityHeaders);
@@ -84,6 +86,24 @@ export function createApp(options: AppOptions): ViewerApp {
   app.get("/models/:file", async (req, res) => {
     const served = await registry.resolveFile(req.params.file);
     if (!served) throw new HttpError(404, "no such model file (GET /api/models lists them)");
+    const trig = req.query.trig;
+    if (trig !== undefined) {
+      if (!(MODEL_VARIANTS as readonly unknown[]).includes(trig)) {
+        throw new HttpError(400, `trig must be one of ${MODEL_VARIANTS.join(", ")}`);
+      }
+      const bytes = await variants.get(served.path, served.version, trig as ModelVariant);
+      res.set({
+        "Content-Type": "application/octet-stream",
+        ETag: `"${served.version}-${trig}"`,
+        "Cache-Control": "public, no-cache",
+      });
+      if (req.fresh) {
+        res.status(304).end();
+        return;
+      }
+      res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return;
+    }
     // Revalidated on every use (ETag / Last-Modified): a model may be re-exported under the same name.
     await sendWhitelisted(res, served.path, "public, no-cache");
   });
