@@ -9,7 +9,9 @@
 # Writes machine.txt, devices.txt (`siren devices`), node.txt / node.json (onnxruntime on cpu,
 # webgpu and cuda where present), torch.json (PyTorch on CUDA and the CPU) and summary.md.
 # Environment: GPU_CHECK_PRESET=reference|small (default reference), GPU_CHECK_DEVICES
-# (default cpu,webgpu,cuda), VK_ICD_FILENAMES (default: NVIDIA's ICD manifest where it is found).
+# (default cpu,webgpu,cuda), VK_ICD_FILENAMES (default: NVIDIA's ICD manifest where it is found),
+# GPU_CHECK_{DEVICES,BENCH,TORCH}_LIMIT (seconds per part: 180, 420, 300; each part keeps the
+# figures it measured before a limit stops it).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-$HERE/results}
@@ -63,13 +65,13 @@ log "machine: $(head -n 5 "$OUT/machine.txt" | tail -n 1)"
 
 # 4. siren devices: providers, adapter, a ten-step smoke run with parity against the CPU.
 log "devices (smoke runs) ..."
-limited 300 "$NODE" "$HERE/gpu-check.mjs" devices > "$OUT/devices.txt" 2>&1
+limited "${GPU_CHECK_DEVICES_LIMIT:-180}" "$NODE" "$HERE/gpu-check.mjs" devices > "$OUT/devices.txt" 2>&1
 log "devices: exit $? ($(grep -c '' "$OUT/devices.txt") lines)"
 cat "$OUT/devices.txt" >&2
 
 # 5. onnxruntime figures: training steps and renders on each device.
 log "onnxruntime bench, preset $PRESET, devices $DEVICES ..."
-limited 900 "$NODE" "$HERE/gpu-check.mjs" bench --preset "$PRESET" --devices "$DEVICES" --json "$OUT/node.json" \
+limited "${GPU_CHECK_BENCH_LIMIT:-420}" "$NODE" "$HERE/gpu-check.mjs" bench --preset "$PRESET" --devices "$DEVICES" --json "$OUT/node.json" \
   > "$OUT/node.txt" 2>&1
 log "onnxruntime bench: exit $?"
 cat "$OUT/node.txt" >&2
@@ -77,7 +79,7 @@ cat "$OUT/node.txt" >&2
 # 6. The PyTorch anchor: the same steps on CUDA and on the CPU.
 if python3 -c 'import torch' >/dev/null 2>&1; then
   log "PyTorch anchor ..."
-  limited 900 python3 "$HERE/gpu_anchor.py" bench cuda,cpu > "$OUT/torch.json" 2> "$OUT/torch.log"
+  limited "${GPU_CHECK_TORCH_LIMIT:-300}" python3 "$HERE/gpu_anchor.py" bench cuda,cpu "$OUT/torch.json" 2> "$OUT/torch.log"
   log "PyTorch anchor: exit $?"
 else
   log "PyTorch anchor skipped: python3 has no torch"

@@ -219,6 +219,8 @@ async function bench(opts: { preset: string; devices: string; json?: string }): 
   const rows: Row[] = [];
   const record = (r: Row) => {
     rows.push(r);
+    // Rewritten after every figure: a run stopped by a time limit keeps what it measured.
+    if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ preset: opts.preset, label, rows }, null, 1)}\n`);
     const first = r.firstMs === undefined ? "" : ` (first ${r.firstMs.toFixed(0)} ms)`;
     console.log(
       `${r.device.padEnd(7)} ${r.workload.padEnd(44)} ${r.ms.toFixed(1).padStart(9)} ms${first}${r.note ? `  ${r.note}` : ""}`,
@@ -315,7 +317,6 @@ async function bench(opts: { preset: string; devices: string; json?: string }): 
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ preset: opts.preset, label, rows }, null, 1)}\n`);
 }
 
 /** `--name value` pairs after the command word. */

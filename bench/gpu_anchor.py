@@ -3,7 +3,7 @@
 65536, gradient and Laplacian losses at 16384), timed with PyTorch on CUDA and on the CPU, and
 the summary table that puts them beside onnxruntime's figures.
 
-usage: python3 gpu_anchor.py bench [cuda,cpu]        prints one JSON object
+usage: python3 gpu_anchor.py bench [cuda,cpu] [out.json]   writes one JSON object (after every row)
        python3 gpu_anchor.py summary node.json torch.json   prints a markdown table
 """
 import json
@@ -56,7 +56,7 @@ def step_fn(torch, model, opt, supervision, coords, target):
     return step
 
 
-def bench(devices):
+def bench(devices, out_path=None):
     import torch
 
     rows = []
@@ -101,7 +101,12 @@ def bench(devices):
                 }
             )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(json.dumps({**info, "rows": rows}, indent=1))
+            # Rewritten after every row: a run stopped by a time limit keeps what it measured.
+            if out_path:
+                with open(out_path, "w") as f:
+                    json.dump({**info, "rows": rows}, f, indent=1)
+    if not out_path:
+        print(json.dumps({**info, "rows": rows}, indent=1))
 
 
 def summary(node_path, torch_path):
@@ -145,7 +150,7 @@ def summary(node_path, torch_path):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "bench":
-        bench((sys.argv[2] if len(sys.argv) > 2 else "cuda,cpu").split(","))
+        bench((sys.argv[2] if len(sys.argv) > 2 else "cuda,cpu").split(","), sys.argv[3] if len(sys.argv) > 3 else None)
     elif len(sys.argv) == 4 and sys.argv[1] == "summary":
         summary(sys.argv[2], sys.argv[3])
     else:

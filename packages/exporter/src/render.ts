@@ -35,10 +35,11 @@ export const MAX_RENDER_SIDE = 16384;
 /** Largest render of the CLI: 64 megapixels (8192 x 8192); the server passes a lower cap. */
 export const MAX_RENDER_PIXELS = 8192 * 8192;
 /**
- * Points per onnxruntime call: one 1024² batch needs 8.4 GB; 16,384-point tiles need tens of MB
- * and were measured 15 % faster than 65,536 (`pnpm bench --only render`: activations stay in cache).
+ * Points per onnxruntime call: one 1024² batch needs 8.4 GB. 2,048-point tiles keep a layer's
+ * [points, 256] activations (2 MB) in L2: a 512² image render of the reference SIREN took
+ * 3.1 s against 3.9 s at 4,096 and 6.6 s at 16,384 (same process, interleaved; 2 cores).
  */
-export const DEFAULT_TILE_POINTS = 16384;
+export const DEFAULT_TILE_POINTS = 2048;
 /** Default size when the model does not record its training image. */
 export const DEFAULT_RENDER_SIDE = 512;
 

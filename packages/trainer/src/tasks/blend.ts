@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { UserError } from "@siren-onnx/core";
-import { derivativeScaling, GRADIENT_STENCIL, pixelGradient } from "../calculus.ts";
+import { derivativeScaling, TARGET_GRADIENT_STENCIL, targetGradient } from "../calculus.ts";
 import { type ImageData, loadImage } from "../image-io.ts";
 import { derivativeOnlyTask } from "./derivative-only.ts";
 import type { Task } from "./task.ts";
@@ -39,8 +39,8 @@ export function blendTask(first: ImageData, second: ImageData, alpha: number, se
       `blend: the second image is ${second.width}x${second.height}x${second.channels}, not ${width}x${height}x${channels}`,
     );
   }
-  const g1 = pixelGradient(first.data, width, height, channels);
-  const g2 = pixelGradient(second.data, width, height, channels);
+  const g1 = targetGradient(first.data, width, height, channels);
+  const g2 = targetGradient(second.data, width, height, channels);
   const mix = (a: Float32Array, b: Float32Array) => a.map((v, i) => alpha * v + (1 - alpha) * b[i]);
   const reference: ImageData = { ...first, data: mix(first.data, second.data) };
   return derivativeOnlyTask(
@@ -52,7 +52,7 @@ export function blendTask(first: ImageData, second: ImageData, alpha: number, se
         image2: secondName,
         alpha,
         reference: "alpha * image + (1 - alpha) * image2, the image whose gradient is the target",
-        derivatives: derivativeScaling(width, height, GRADIENT_STENCIL),
+        derivatives: derivativeScaling(width, height, TARGET_GRADIENT_STENCIL),
       },
       pictures: [
         { file: SECOND_IMAGE_FILE, values: second.data, width, height, channels },

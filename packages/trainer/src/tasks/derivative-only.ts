@@ -1,5 +1,5 @@
 import { regionGrid } from "@siren-onnx/core";
-import { pixelGradient, pixelLaplacian } from "../calculus.ts";
+import { pixelLaplacian, targetGradient } from "../calculus.ts";
 import type { ImageData } from "../image-io.ts";
 import { affineFit, mse, psnr, psnrMinMax } from "../metrics.ts";
 import type { Task } from "./task.ts";
@@ -55,6 +55,6 @@ function supervisedError(
   channels: number,
 ): number {
   if (targets.laplacian) return mse(pixelLaplacian(prediction, width, height, channels), targets.laplacian);
-  const g = pixelGradient(prediction, width, height, channels);
+  const g = targetGradient(prediction, width, height, channels);
   return (mse(g.dx, targets.dx) + mse(g.dy, targets.dy)) / 2;
 }

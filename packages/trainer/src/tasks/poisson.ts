@@ -1,4 +1,10 @@
-import { derivativeScaling, GRADIENT_STENCIL, LAPLACIAN_STENCIL, pixelGradient, pixelLaplacian } from "../calculus.ts";
+import {
+  derivativeScaling,
+  LAPLACIAN_STENCIL,
+  pixelLaplacian,
+  TARGET_GRADIENT_STENCIL,
+  targetGradient,
+} from "../calculus.ts";
 import type { ImageData } from "../image-io.ts";
 import { derivativeOnlyTask } from "./derivative-only.ts";
 import type { Task } from "./task.ts";
@@ -10,8 +16,8 @@ export function poissonGradientTask(image: ImageData): Task {
     {
       name: "poisson-gradient",
       supervision: "gradient",
-      targets: { ...pixelGradient(image.data, width, height, channels) },
-      summary: { derivatives: derivativeScaling(width, height, GRADIENT_STENCIL) },
+      targets: { ...targetGradient(image.data, width, height, channels) },
+      summary: { derivatives: derivativeScaling(width, height, TARGET_GRADIENT_STENCIL) },
     },
     image,
   );
