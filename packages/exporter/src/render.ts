@@ -243,26 +243,14 @@ export function loadRenderModel(path: string, where: RenderDevice = {}): Promise
  * [H*W, C, 2] for the gradient. Points are evaluated in tiles of at most tilePoints.
  */
 export async function renderValues(model: RenderModel, options: RenderOptions): Promise<Float32Array> {
-  const { width, height, region, output } = validateRenderRequest(options);
-  const tile = parsePositiveInt(String(options.tilePoints ?? DEFAULT_TILE_POINTS), "tilePoints");
-  const channels = model.metadata.channels;
+  const { output } = validateRenderRequest(options);
   const source = renderSource(output);
-  const session = await model.session(output);
-  const total = width * height;
-  const out = new Float32Array(total * valuesPerPoint(output, channels));
-  for (let start = 0; start < total; start += tile) {
-    const n = Math.min(tile, total - start);
-    const firstRow = Math.floor(start / width);
-    const rows = regionGridRows(width, height, region, firstRow, Math.ceil((start + n) / width));
-    const skip = start - firstRow * width;
-    const coords = new ort.Tensor("float32", rows.subarray(2 * skip, 2 * (skip + n)), [n, 2]);
-    const result = await session.run({ [ONNX_INPUT]: coords }, [source]);
-    extractRenderValues(output, result[source].data as Float32Array, n, channels, out, start);
-    options.onProgress?.(start + n, total);
-    // onnxruntime-node runs synchronously: let pending I/O (a server's other requests) through between tiles.
-    await new Promise((resolve) => setImmediate(resolve));
-    options.signal?.throwIfAborted();
-  }
+  const { sources, channels } = await renderSources(model, { ...options, sources: [source] });
+  const values = sources[source]!;
+  if (output === "image" || output === "laplacian" || output === "gradient") return values;
+  const points = values.length / (2 * channels);
+  const out = new Float32Array(points * valuesPerPoint(output, channels));
+  extractRenderValues(output, values, points, channels, out, 0);
   return out;
 }
 
@@ -326,6 +314,7 @@ export async function renderSources(
       sources[s]!.set(result[s].data as Float32Array, start * perPoint);
     }
     options.onProgress?.(start + n, total);
+    // onnxruntime-node runs synchronously: let pending I/O (a server's other requests) through between tiles.
     await new Promise((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();
   }

@@ -1,4 +1,8 @@
+import { rm } from "node:fs/promises";
+import { ensureClientBuilt } from "@siren-onnx/viewer";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { makeModels, tempDir } from "./fixtures.ts";
+import { listenApp } from "./http-helpers.ts";
 
 /** Debian's chromium (`apt-get install -y chromium`), headless, without any network side traffic. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -63,4 +67,25 @@ export function viewerDebug(page: Page): Promise<ViewerDebug> {
     const d = (window as unknown as { sirenViewer: ViewerDebug }).sirenViewer;
     return { events: d.events, modelRuns: d.modelRuns };
   });
+}
+
+/** A models folder of fixture models, the server on it and a Chromium: what each e2e file starts with. */
+export async function startViewerFixture(models: Parameters<typeof makeModels>[1], chromiumArgs: string[] = []) {
+  const dir = await tempDir();
+  const checkpoints = await makeModels(dir, models);
+  const { dist } = await ensureClientBuilt();
+  const server = await listenApp({ modelsDir: dir, clientDir: dist });
+  const browser = await launchChromium(chromiumArgs);
+  return {
+    dir,
+    checkpoints,
+    server,
+    browser,
+    base: `http://127.0.0.1:${server.port}/`,
+    async stop() {
+      await browser.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,32 +1,23 @@
-import { readFile, rm } from "node:fs/promises";
-import { ensureClientBuilt } from "@siren-onnx/viewer";
+import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openViewer, waitDone } from "./browser-helpers.ts";
-import { makeModels, tempDir } from "./fixtures.ts";
-import { listenApp, pngSize } from "./http-helpers.ts";
+import { openViewer, startViewerFixture, waitDone } from "./browser-helpers.ts";
+import { pngSize } from "./http-helpers.ts";
 
-let dir: string;
-let server: Awaited<ReturnType<typeof listenApp>>;
+let fixture: Awaited<ReturnType<typeof startViewerFixture>>;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  await makeModels(dir, [
+  fixture = await startViewerFixture([
     { name: "siren", kind: "sine" },
     { name: "relu", kind: "relu", seed: 2 },
   ]);
-  const { dist } = await ensureClientBuilt();
-  server = await listenApp({ modelsDir: dir, clientDir: dist });
-  base = `http://127.0.0.1:${server.port}/`;
-  browser = await launchChromium();
+  ({ browser, base } = fixture);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 async function openPage(url: string): Promise<Page> {

@@ -1,38 +1,27 @@
-import { rm } from "node:fs/promises";
-import { ensureClientBuilt } from "@siren-onnx/viewer";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openViewer, type ViewerDebug, viewerDebug, waitDone } from "./browser-helpers.ts";
-import { makeModels, tempDir } from "./fixtures.ts";
-import { listenApp } from "./http-helpers.ts";
+import { openViewer, startViewerFixture, type ViewerDebug, viewerDebug, waitDone } from "./browser-helpers.ts";
 
 /**
  * How the viewer behaves under a hand's gestures, checked by the order of its render events
  * (window.sirenViewer, see debug-log.ts), never by wall-clock time. "slow" has the reference
  * size (2 -> 4x256 -> 1): a full view takes seconds, so stale work would show.
  */
-let dir: string;
-let server: Awaited<ReturnType<typeof listenApp>>;
+let fixture: Awaited<ReturnType<typeof startViewerFixture>>;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  await makeModels(dir, [
+  fixture = await startViewerFixture([
     { name: "siren", kind: "sine" },
     { name: "tanh", kind: "tanh", seed: 3, gain: 1 },
     { name: "slow", kind: "sine", width: 256, hiddenLayers: 3, seed: 4 },
   ]);
-  const { dist } = await ensureClientBuilt();
-  server = await listenApp({ modelsDir: dir, clientDir: dist });
-  base = `http://127.0.0.1:${server.port}/`;
-  browser = await launchChromium();
+  ({ browser, base } = fixture);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 async function open(query: string): Promise<Page> {

@@ -1,41 +1,35 @@
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Checkpoint, float64Ops, forwardJet, matrix, paramsToMatrices, SeededRandom } from "@siren-onnx/core";
-import { ensureClientBuilt } from "@siren-onnx/viewer";
 import * as ort from "onnxruntime-node";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openViewer, SWIFTSHADER_WEBGPU_ARGS } from "./browser-helpers.ts";
-import { makeModels, tempDir } from "./fixtures.ts";
-import { listenApp } from "./http-helpers.ts";
+import { openViewer, SWIFTSHADER_WEBGPU_ARGS, startViewerFixture } from "./browser-helpers.ts";
 
 /**
  * The page's own engines against the float64 reference of the same weights: wasm, and WebGPU on
  * Chromium's software (SwiftShader) adapter, which runs here without a GPU. The exported graphs
- * compute sin/cos with standard ops (not WebGPU's ~2e-4 native sin), so both must be exact.
+ * are served with sin/cos as standard-op polynomials (?trig=), not WebGPU's ~2e-4 native sin, so both must be exact.
  */
-let dir: string;
-let server: Awaited<ReturnType<typeof listenApp>>;
+let fixture: Awaited<ReturnType<typeof startViewerFixture>>;
 let browser: Browser;
 let base: string;
+let dir: string;
 let checkpoints: Record<string, Checkpoint>;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  checkpoints = await makeModels(dir, [
-    { name: "siren", kind: "sine", width: 32, hiddenLayers: 2, seed: 5, gain: 1 },
-    { name: "rgb", kind: "sine", width: 16, hiddenLayers: 1, seed: 6, channels: 3, gain: 1 },
-  ]);
-  const { dist } = await ensureClientBuilt();
-  server = await listenApp({ modelsDir: dir, clientDir: dist });
-  base = `http://127.0.0.1:${server.port}/`;
-  browser = await launchChromium(SWIFTSHADER_WEBGPU_ARGS);
+  fixture = await startViewerFixture(
+    [
+      { name: "siren", kind: "sine", width: 32, hiddenLayers: 2, seed: 5, gain: 1 },
+      { name: "rgb", kind: "sine", width: 16, hiddenLayers: 1, seed: 6, channels: 3, gain: 1 },
+    ],
+    SWIFTSHADER_WEBGPU_ARGS,
+  );
+  ({ browser, base } = fixture);
+  ({ dir, checkpoints } = fixture);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 /** Random points in [-range, range]². */

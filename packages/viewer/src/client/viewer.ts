@@ -2,7 +2,7 @@ import type { RenderOutput } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { BrowserRenderer } from "./browser-renderer.ts";
 import { debugLog, exposeDebug } from "./debug-log.ts";
-import { describeModel, modelFileUrl } from "./model-list.ts";
+import { describeModel } from "./model-list.ts";
 import { Pane } from "./pane.ts";
 import { formatReadout } from "./readout.ts";
 import { RenderStatus } from "./render-status.ts";
