@@ -36,7 +36,7 @@ const ARGS = [
   ...(values.webgpu ? ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] : ["--disable-gpu"]),
 ];
 
-type Event = { type: string; job?: number; level?: number; t: number };
+type Event = { type: string; job?: number; level?: number; ms?: number; t: number };
 
 const events = (page: Page) =>
   page.evaluate(() => (window as unknown as { sirenViewer: { events: Event[] } }).sirenViewer.events);
@@ -142,6 +142,15 @@ async function fullFrame(page: Page): Promise<number> {
   const log = await events(page);
   const job = log.filter((e) => e.type === "job").at(-1)!;
   const done = log.find((e) => e.type === "done" && e.job === job.job)!;
+  const tiles = log.filter((e) => e.type === "tile" && e.job === job.job && e.ms !== undefined);
+  if (tiles.length > 0) {
+    const runMs = tiles.reduce((sum, e) => sum + (e.ms ?? 0), 0);
+    const frameMs = done.t - job.t;
+    console.log(
+      `  ${tiles.length} tiles, ${(runMs / tiles.length).toFixed(1)} ms each on average; the frame's wall time is ` +
+        `${((frameMs / runMs - 1) * 100).toFixed(1)} % above its model runs (tiling, yielding, colouring, coarse levels)`,
+    );
+  }
   return done.t - job.t;
 }
 

@@ -118,7 +118,7 @@ export class BrowserRenderer implements Renderer {
     this.jobs.set(jobId, {
       tile: (m) => {
         this.noteSpeed(tasks[m.paneId].modelUrl, (m.rowEnd - m.rowStart) * levels[m.level].width, m.ms);
-        tracker.tile(m.paneId, m.level, m.rowStart, m.rowEnd, m.channels, m.sources);
+        tracker.tile(m.paneId, m.level, m.rowStart, m.rowEnd, m.channels, m.sources, m.ms);
       },
       done: () => tracker.done(),
       error: job.onError,

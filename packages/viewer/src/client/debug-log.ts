@@ -8,6 +8,8 @@ export interface DebugEvent {
   job?: number;
   level?: number;
   pane?: number;
+  /** A tile's model-run time (ms), for the tiling overhead in `pnpm bench:viewer`. */
+  ms?: number;
   t?: number;
 }
 

@@ -71,11 +71,19 @@ export class ViewJobTracker {
     debugLog({ type: "job", job: id, level: levels.length });
   }
 
-  tile(paneIndex: number, level: number, rowStart: number, rowEnd: number, channels: number, sources: Sources): void {
+  tile(
+    paneIndex: number,
+    level: number,
+    rowStart: number,
+    rowEnd: number,
+    channels: number,
+    sources: Sources,
+    ms?: number,
+  ): void {
     const entry = this.job.panes[paneIndex];
     if (!entry) return;
     entry.pane.tile(level, rowStart, rowEnd, channels, sources);
-    debugLog({ type: "tile", job: this.id, level, pane: paneIndex });
+    debugLog({ type: "tile", job: this.id, level, pane: paneIndex, ms });
     const { width, height } = this.levels[level];
     this.rowsDone[level][paneIndex] = rowEnd;
     this.donePoints += (rowEnd - rowStart) * width;
