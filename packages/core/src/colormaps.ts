@@ -70,8 +70,39 @@ export function absPercentile(values: Float32Array, q: number): number {
     if (Number.isFinite(v)) sample[n++] = v;
   }
   if (n === 0) return 0;
-  const sorted = sample.subarray(0, n).sort();
-  return sorted[Math.min(n - 1, Math.max(0, Math.ceil((q / 100) * n) - 1))];
+  return kthSmallest(sample.subarray(0, n), Math.min(n - 1, Math.max(0, Math.ceil((q / 100) * n) - 1)));
+}
+
+/**
+ * The k-th smallest value (0-based), as sorting would give, by quickselect in place: linear time,
+ * so a 1280x720 picture's percentile takes milliseconds instead of a ~100 ms sort (the viewer
+ * recolours on every channel switch).
+ */
+export function kthSmallest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    // Median of three as the pivot keeps sorted or constant inputs linear.
+    const mid = (lo + hi) >>> 1;
+    const pivot = Math.max(Math.min(values[lo], values[mid]), Math.min(Math.max(values[lo], values[mid]), values[hi]));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
 }
 
 /** Mean over the channels of [N, C] values (the values themselves when C = 1). */

@@ -1,4 +1,4 @@
-import { absPercentile, channelMean, colorize, hsvToRgb } from "@siren-onnx/core";
+import { absPercentile, channelMean, colorize, hsvToRgb, kthSmallest, SeededRandom } from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
 
 const pixel = (rgba: Uint8ClampedArray, i: number) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
@@ -56,5 +56,19 @@ describe("colormaps", () => {
     expect(absPercentile(values, 100)).toBe(1000);
     expect(absPercentile(new Float32Array(), 99)).toBe(0);
     expect(hsvToRgb(2 / 3, 1, 1)).toEqual([0, 0, 1]);
+  });
+
+  it("selects the k-th smallest value exactly as a sort would (random, sorted, constant, repeated)", () => {
+    const rng = new SeededRandom(3);
+    const makers = [() => rng.uniform(-1, 1), (i: number) => i, () => 1, (i: number) => i % 7, (i: number) => -i];
+    for (const make of makers) {
+      for (const n of [1, 2, 3, 10, 1001]) {
+        const values = Float32Array.from({ length: n }, (_, i) => make(i));
+        const sorted = values.slice().sort();
+        for (const k of [0, 1, n >> 1, n - 2, n - 1].filter((k) => k >= 0 && k < n)) {
+          expect(kthSmallest(values.slice(), k)).toBe(sorted[k]);
+        }
+      }
+    }
   });
 });
