@@ -75,12 +75,15 @@ async function open(browser: Browser, base: string, query: string): Promise<Page
   return page;
 }
 
-/** From `since` (page clock): first tile of the newest job, and its done. */
+/**
+ * From the end of the gesture `since` (page clock): the first picture of the newest view (0 when
+ * it was already shown before the gesture's last event was acknowledged), and its done.
+ */
 function afterGesture(log: Event[], since: number) {
   const newest = log.filter((e) => e.type === "job").at(-1)?.job;
-  const first = log.find((e) => e.type === "tile" && e.job === newest && e.t >= since);
+  const first = log.find((e) => e.type === "tile" && e.job === newest);
   const done = log.find((e) => e.type === "done" && e.job === newest);
-  return { first: first ? first.t - since : Number.NaN, done: done ? done.t - since : Number.NaN };
+  return { first: first ? Math.max(0, first.t - since) : Number.NaN, done: done ? done.t - since : Number.NaN };
 }
 
 async function gestures(page: Page): Promise<void> {
