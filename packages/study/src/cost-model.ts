@@ -1,5 +1,5 @@
-import { createSpec, forwardFlopsPerPoint, nyquistOctaves, SUPERVISION_ORDER } from "@siren-onnx/core";
-import { defaultEvalEvery, TASK_SUPERVISION, trainDefaults } from "@siren-onnx/trainer";
+import { createSpec, forwardFlopsPerPoint, type ModelKind, nyquistOctaves, SUPERVISION_ORDER } from "@siren-onnx/core";
+import { coarseStage, defaultEvalEvery, TASK_SUPERVISION } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
 import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 
@@ -15,25 +15,51 @@ const MS_PER_GFLOP_FORWARD = 13.5;
 const MS_PER_STEP_OVERHEAD = 3;
 const SECONDS_PER_RUN_OVERHEAD = 3;
 
-/** Expected seconds of one run (training, evaluations and the fixed costs). */
-export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
-  const side = trainingSize(run, config);
-  const spec = createSpec(run.model, {
+/**
+ * Time per FLOP of a model kind against SIREN's, where its activations cost more or less than
+ * sin: FINER's step takes about 1.5x SIREN's (Abs, Mul, Add and their gradients around the sine),
+ * Gauss's about 0.8x (Exp instead of Sin and Cos), measured at width 256, batch 16384 on the
+ * 2-core machine (README, "FINER and Gauss"). Applied to evaluations and renders too. Other
+ * kinds count their FLOPs alone.
+ */
+export const KIND_COST_FACTOR: Partial<Record<ModelKind, number>> = { finer: 1.5, gauss: 0.8 };
+
+/** GFLOP of one forward pass per point, weighted by the kind's cost factor. */
+function gflopPerPoint(model: ModelKind, side: number, config: StudyConfig): number {
+  const spec = createSpec(model, {
     width: config.width,
     hiddenLayers: config.hiddenLayers,
     peFrequencies: nyquistOctaves(side),
   });
-  const gflopPerPoint = forwardFlopsPerPoint(spec) / 1e9;
+  return ((KIND_COST_FACTOR[model] ?? 1) * forwardFlopsPerPoint(spec)) / 1e9;
+}
+
+/**
+ * Expected seconds of one run: training, evaluations, the trainer's coarse warm start where the
+ * task has one (full-batch steps on the image resized to its size, one evaluation there), and
+ * the fixed costs.
+ */
+export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
+  const side = trainingSize(run, config);
+  const gflop = gflopPerPoint(run.model, side, config);
   const pixels = side * side;
   const task = trainerTask(run.task);
-  const batch = trainDefaults(task).batch;
   const supervised = run.points ?? pixels;
-  const batchPoints = batch === "full" ? supervised : Math.min(batch, supervised);
-  const stepMs =
-    MS_PER_GFLOP_STEP[SUPERVISION_ORDER[TASK_SUPERVISION[task]]] * batchPoints * gflopPerPoint + MS_PER_STEP_OVERHEAD;
+  const batchPoints = run.batch === "full" ? supervised : Math.min(run.batch, supervised);
+  const msPerPoint = MS_PER_GFLOP_STEP[SUPERVISION_ORDER[TASK_SUPERVISION[task]]] * gflop;
+  const stepMs = msPerPoint * batchPoints + MS_PER_STEP_OVERHEAD;
   const evaluations = Math.ceil(run.steps / (config.evalEvery ?? defaultEvalEvery(run.steps)));
-  const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflopPerPoint;
-  return (run.steps * stepMs + evaluations * evalMs) / 1000 + SECONDS_PER_RUN_OVERHEAD;
+  const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflop;
+  const coarse = coarseStage(task, run.batch, side, side);
+  let coarseMs = 0;
+  if (coarse) {
+    // The task rebuilt at coarse.size² (the same K known pixels for inpainting), every point a step.
+    const coarsePixels = coarse.size * coarse.size;
+    const points = Math.min(run.points ?? coarsePixels, coarsePixels);
+    coarseMs =
+      coarse.steps * (msPerPoint * points + MS_PER_STEP_OVERHEAD) + MS_PER_GFLOP_FORWARD * coarsePixels * gflop;
+  }
+  return (run.steps * stepMs + evaluations * evalMs + coarseMs) / 1000 + SECONDS_PER_RUN_OVERHEAD;
 }
 
 /**
@@ -54,12 +80,8 @@ const SECONDS_PER_REPORT_RUN = 1;
 /** Expected seconds of the report: renders of the exported models, classical baselines, pictures. */
 export function estimateReportSeconds(runs: StudyRun[], config: StudyConfig): number {
   return runs.reduce((sum, run) => {
-    const spec = createSpec(run.model, {
-      width: config.width,
-      hiddenLayers: config.hiddenLayers,
-      peFrequencies: nyquistOctaves(trainingSize(run, config)),
-    });
-    const forwardMs = MS_PER_GFLOP_FORWARD * config.size * config.size * (forwardFlopsPerPoint(spec) / 1e9);
+    const forwardMs =
+      MS_PER_GFLOP_FORWARD * config.size * config.size * gflopPerPoint(run.model, trainingSize(run, config), config);
     return sum + (REPORT_RENDERS[run.task] * forwardMs) / 1000 + SECONDS_PER_REPORT_RUN;
   }, 0);
 }

@@ -1,5 +1,6 @@
+import { MODEL_NAMES } from "@siren-onnx/core";
 import { formatSeconds } from "@siren-onnx/core/node";
-import { curvesSvg, type Series } from "@siren-onnx/trainer";
+import { curvesSvg, PALETTE, type Series } from "@siren-onnx/trainer";
 import { DERIVATIVE_MATCH_NOTE } from "./baselines.ts";
 import {
   type Conclusion,
@@ -14,7 +15,7 @@ import {
 import type { ReportPicture } from "./pictures.ts";
 import type { ReportAnalysis } from "./report-pictures.ts";
 import type { RunResult, RunSummary, StudyResultsFile } from "./results.ts";
-import type { StudyConfig } from "./study-config.ts";
+import { describeTraining, type StudyConfig } from "./study-config.ts";
 
 /** Everything the report page shows. Picture files are relative to the report folder. */
 export interface ReportData extends Pick<ReportAnalysis, "imagePictures" | "runPictures" | "classicalPictures"> {
@@ -93,11 +94,22 @@ const CURVE_NOTES: Record<string, string> = {
   psnrUnseen: "PSNR over the pixels the model never saw",
 };
 
+/**
+ * Each model kind keeps one colour in every chart of the report (seven kinds, eight colours);
+ * charts of one model's runs (inpainting's K) colour them in turn.
+ */
+export function modelColor(model: string): string | undefined {
+  const k = MODEL_NAMES.indexOf(model);
+  return k < 0 ? undefined : PALETTE[k % PALETTE.length];
+}
+
 /** Loss and a PSNR metric of several runs in one chart pair (inline SVG), with what is plotted. */
 function curves(runs: RunResult[], metric: string, title: string, label: (r: RunResult) => string): string {
+  const byModel = new Set(runs.map((r) => r.model)).size === runs.length;
   const series = (pick: (h: RunResult["history"][number]) => number | undefined): Series[] =>
     runs.map((r) => ({
       label: label(r),
+      color: byModel ? modelColor(r.model) : undefined,
       points: r.history.flatMap((h) => {
         const v = pick(h);
         return v === undefined || !Number.isFinite(v) ? [] : [[h.step, v] as [number, number]];
@@ -370,27 +382,37 @@ function zoomSection(data: ReportData): string {
     "Held-out zoom (super-resolution)",
     `Each model is fitted (fitting's settings, ${data.config.zoomSteps} steps) to the image box-downsampled by each factor and saved as an 8-bit PNG — all it is given — then rendered at the full ${data.config.size}² and scored against the original, which it never saw. Bicubic and Lanczos-3 upsample the same small image. PSNR against the original; the curves are the PSNR on the small training image.`,
     [
-      ...factors.map((f) =>
+      // Per factor: what it is given and the classical answers, then one picture per model kind.
+      ...factors.flatMap((f) => [
         row([
           figure(data.classicalPictures[`zoom-${f}-input`]),
           figure(data.imagePictures.image),
           figure(data.classicalPictures[`zoom-${f}-bicubic`]),
           figure(data.classicalPictures[`zoom-${f}-lanczos3`]),
-          ...runs.filter((r) => r.factor === f).map((r) => figure(pic(data, r.id, "zoom"))),
         ]),
-      ),
+        row(runs.filter((r) => r.factor === f).map((r) => figure(pic(data, r.id, "zoom")))),
+      ]),
       table(["", ...factors.map((f) => `×${f} PSNR (dB)`)], lines, classes),
-      curves(runs, "psnr", "zoom, fit of the small image: ", (r) => `${displayName(r.model)} ×${r.factor}`),
+      // One chart pair per factor, so every model keeps its colour.
+      ...factors.map((f) =>
+        curves(
+          runs.filter((r) => r.factor === f),
+          "psnr",
+          `zoom ×${f}, fit of the small image: `,
+          modelLabel,
+        ),
+      ),
     ],
     data.conclusions.zoom,
   );
 }
 
+/** 160-pixel pictures: a row of eight (the image and seven fitted models) fits the 1400-pixel page. */
 const STYLE = `
 body { font-family: sans-serif; margin: 2em; max-width: 1400px; color: #222; }
 .row { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-figure { margin: 0; width: 192px; }
-.frame { position: relative; width: 192px; height: 192px; }
+figure { margin: 0; width: 160px; }
+.frame { position: relative; width: 160px; height: 160px; }
 .frame img { width: 100%; height: 100%; image-rendering: pixelated; display: block; }
 a.zoomable { cursor: zoom-in; }
 .domain { position: absolute; border: 1px dashed #f33; box-sizing: border-box; }
@@ -459,7 +481,7 @@ export function reportHtml(data: ReportData): string {
   const total = data.results.reduce((s, r) => s + r.seconds, 0);
   const header = `<h1>SIREN study (${escapeHtml(c.name)})</h1>
 <p>Image <code>${escapeHtml(data.imageNames.image)}</code> and second image <code>${escapeHtml(data.imageNames.image2)}</code> at ${c.size}²;
-networks 2 → ${c.hiddenLayers + 1} × ${c.width} → channels; ${data.results.length} runs, ${formatSeconds(total)} of training.
+networks 2 → ${c.hiddenLayers + 1} × ${c.width} → channels, trained with ${escapeHtml(describeTraining(c))}; ${data.results.length} runs, ${formatSeconds(total)} of training.
 Numbers are in <code>results.json</code>, and every sentence below is computed from it; each run's folder (<code>runs/&lt;id&gt;</code>) holds its checkpoint, metrics and curves.
 Every model is exported to ONNX in <code>${escapeHtml(data.modelsDir)}</code>: open them all with <code>pnpm siren serve --models ${escapeHtml(data.modelsDir)}</code>.
 Each picture's caption says how its values were coloured; click a picture to see it at full resolution.</p>`;

@@ -1,7 +1,7 @@
 import { basename, join, resolve } from "node:path";
-import { modelLabel } from "@siren-onnx/core";
+import { modelLabel, UserError } from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
-import { exportCheckpoint } from "@siren-onnx/exporter";
+import { exportCheckpoint, parseDeviceName } from "@siren-onnx/exporter";
 import { loadImage, type TrainImageOptions, trainImage } from "@siren-onnx/trainer";
 import { studyConclusions } from "./conclusions.ts";
 import { estimateRunSeconds, estimateStudySeconds } from "./cost-model.ts";
@@ -15,7 +15,14 @@ import {
   type StudyResultsFile,
   studyResults,
 } from "./results.ts";
-import { BUNDLED_IMAGES, FULL_STUDY, QUICK_STUDY, type StudyConfig } from "./study-config.ts";
+import {
+  BUNDLED_IMAGES,
+  describeTraining,
+  FULL_STUDY,
+  QUICK_STUDY,
+  REFERENCE_STUDY,
+  type StudyConfig,
+} from "./study-config.ts";
 import {
   imageHashes,
   isFinished,
@@ -29,6 +36,10 @@ import { writeZoomInput } from "./zoom.ts";
 
 export interface RunStudyOptions {
   quick?: boolean;
+  /** The paper's settings (REFERENCE_STUDY), meant for a machine with a GPU; not with `quick`. */
+  reference?: boolean;
+  /** Where the runs train: cpu (default) | cuda | webgpu | auto, as `siren train --device`. */
+  device?: string;
   /** Default: the bundled data/camera.png and data/astronaut.png. */
   image?: string;
   image2?: string;
@@ -36,7 +47,7 @@ export interface RunStudyOptions {
   out?: string;
   /** Retrain finished runs, and accept a non-empty --out that is not a study report. */
   force?: boolean;
-  /** Overrides of the full or quick settings (tests use tiny images and networks). */
+  /** Overrides of the full, quick or reference settings (tests use tiny images and networks). */
   config?: Partial<StudyConfig>;
   /** Status lines (default: stderr). */
   log?: (line: string) => void;
@@ -60,8 +71,13 @@ export interface StudyResult {
   seconds: number;
 }
 
-export function studyConfig(options: Pick<RunStudyOptions, "quick" | "config">): StudyConfig {
-  const base = options.quick ? QUICK_STUDY : FULL_STUDY;
+export function studyConfig(options: Pick<RunStudyOptions, "quick" | "reference" | "config">): StudyConfig {
+  if (options.quick && options.reference) {
+    throw new UserError(
+      "--reference does not go with --quick: --reference is the paper's full settings (256², 10k steps), --quick the short CPU study",
+    );
+  }
+  const base = options.reference ? REFERENCE_STUDY : options.quick ? QUICK_STUDY : FULL_STUDY;
   return options.config ? { ...base, name: "custom", ...options.config } : base;
 }
 
@@ -93,6 +109,7 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const config = studyConfig(options);
+  if (options.device !== undefined) parseDeviceName(options.device);
   const out = options.out ?? "report";
   const images = {
     image: resolve(options.image ?? BUNDLED_IMAGES.image),
@@ -115,6 +132,12 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
       `expected about ${formatSeconds(estimateStudySeconds(todo, config, runs))} on a 2-core machine, report included ` +
       `(the full study, ${full.length} runs at ${FULL_STUDY.size}²: about ${formatSeconds(estimateStudySeconds(full, FULL_STUDY))})`,
   );
+  if (options.reference) {
+    log(
+      `--reference (the paper's settings: ${describeTraining(config)}, ${config.steps.fit} steps, blending ${config.steps.blend}) ` +
+        "is meant for a machine with a GPU (--device cuda or auto): the time above is the 2-core CPU cost model's; the ETA while training follows this machine's speed",
+    );
+  }
 
   const clock = new StudyClock(estimateStudySeconds(todo, config, runs));
   /** Zoom runs train on the box-downsampled image, written once per factor as an ordinary PNG. */
@@ -147,6 +170,10 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
         taskSettings: run.task === "zoom" ? {} : { image2: images.image2, alpha: run.alpha, points: run.points },
         size: trainingSize(run, config),
         steps: run.steps,
+        lr: run.lr,
+        batch: run.batch,
+        schedule: run.schedule,
+        device: options.device,
         width: config.width,
         hiddenLayers: config.hiddenLayers,
         evalEvery: config.evalEvery,

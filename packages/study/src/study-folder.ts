@@ -3,9 +3,9 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "@siren-onnx/core";
 import { readOutputDir, writeFileAtomic } from "@siren-onnx/core/node";
-import { RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
+import { coarseStage, RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
-import { type StudyRun, trainerTask } from "./study-plan.ts";
+import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 
 /** The layout of a report folder. */
 export const REPORT_FILES = {
@@ -44,13 +44,33 @@ export async function imageHashes(inputs: StudyInputs): Promise<Record<keyof Stu
 
 /**
  * Everything that decides a run's result: a finished run is reused only when its fingerprint
- * matches (so changing --quick, the images or the study's settings retrains it).
+ * matches (so changing --quick or --reference, the images or the study's settings, lr, batch and
+ * schedule included, and the trainer's coarse warm start where a task has one, retrains it).
+ * The device is not in it: it changes the speed, not the run.
+ * The run's lr, batch and schedule sit where they were before runs carried them (beside the
+ * seed), so the runs of a study made before are still recognised.
  */
 export function runFingerprint(run: StudyRun, config: StudyConfig, hashes: Record<string, string>): string {
   const { size, width, hiddenLayers, evalEvery } = config;
   const images = run.task === "blend" ? hashes : { image: hashes.image };
-  const { lr, batch, schedule, seed } = trainDefaults(trainerTask(run.task));
-  return JSON.stringify({ run, size, width, hiddenLayers, evalEvery, lr, batch, schedule, seed, images });
+  const { lr, batch, schedule, ...planned } = run;
+  const task = trainerTask(run.task);
+  const { seed } = trainDefaults(task);
+  const side = trainingSize(run, config);
+  const coarse = coarseStage(task, batch, side, side);
+  return JSON.stringify({
+    run: planned,
+    size,
+    width,
+    hiddenLayers,
+    evalEvery,
+    lr,
+    batch,
+    schedule,
+    coarse,
+    seed,
+    images,
+  });
 }
 
 async function readText(path: string): Promise<string | undefined> {

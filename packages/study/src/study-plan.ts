@@ -1,5 +1,5 @@
 import { type ModelKind, modelLabel } from "@siren-onnx/core";
-import type { TaskName } from "@siren-onnx/trainer";
+import { type Schedule, type TaskName, trainDefaults } from "@siren-onnx/trainer";
 import { inpaintPoints, type StudyConfig, zoomFactors } from "./study-config.ts";
 
 /** The study's tasks: the trainer's, and `zoom` (fitting a downsampled image, scored at full size). */
@@ -11,6 +11,10 @@ export interface StudyRun {
   task: StudyTask;
   model: ModelKind;
   steps: number;
+  /** The run's training settings: the study's `training`, else its trainer task's defaults. */
+  lr: number;
+  batch: number | "full";
+  schedule: Schedule;
   points?: number;
   alpha?: number;
   /** Zoom runs: the downsampling factor. */
@@ -31,7 +35,9 @@ function run(task: StudyTask, model: ModelKind, config: StudyConfig, extra: Part
   const number = extra.points ?? extra.factor;
   const suffix = number === undefined ? "" : `-${number}`;
   const steps = task === "zoom" ? config.zoomSteps : config.steps[task];
-  return { id: `${task}${suffix}-${modelLabel(model)}`, task, model, steps, ...extra };
+  const defaults = trainDefaults(trainerTask(task));
+  const { lr = defaults.lr, batch = defaults.batch, schedule = defaults.schedule } = config.training ?? {};
+  return { id: `${task}${suffix}-${modelLabel(model)}`, task, model, steps, lr, batch, schedule, ...extra };
 }
 
 /** Every run of the study, in the order they are trained (fitting first: the other sections compare with it). */

@@ -140,6 +140,50 @@ describe("conclusions computed from results.json", () => {
     expect(half).not.toContain("higher PSNR than SIREN");
   });
 
+  it("fitting: FINER and Gauss, which came after the paper, are ranked and compared with SIREN but not in the verdict", () => {
+    const later = fixture();
+    later.runs["fit-finer"] = run("fit-finer", { model: "finer", psnr: 43, curve: rising(50) });
+    later.runs["fit-gauss"] = run("fit-gauss", { model: "gauss", psnr: 30, curve: rising(30) });
+    const items = studyConclusions(later).fitting;
+    expect(verdicts(items)).toEqual(["agrees"]);
+    const text = texts(items);
+    expect(text).toContain(
+      "FINER reaches the highest PSNR, 3.0 dB above SIREN (FINER 43.0 dB, SIREN 40.0 dB, Gauss 30.0 dB",
+    );
+    expect(text).toContain(
+      "Of the activations that came after the paper, FINER ends 3.0 dB above SIREN and Gauss ends 10.0 dB below SIREN",
+    );
+    expect(text).toContain("(FINER and Gauss left out)");
+    // FINER and SIREN both reach 40 dB, FINER first; the verdict's level is that of the paper's models (25 dB).
+    expect(text).toContain("FINER is the first to reach 40 dB, at step 80");
+    expect(text).toContain("to 40 dB, FINER at step 80, Gauss never and SIREN at step 100");
+
+    // ReLU beating SIREN still contradicts it, with FINER in the study.
+    later.runs["fit-relu"] = { ...later.runs["fit-relu"], psnr: 41, curve: rising(41) };
+    const against = studyConclusions(later).fitting;
+    expect(verdicts(against)).toEqual(["contradicts"]);
+    expect(texts(against)).toContain("here ReLU reaches a higher PSNR than SIREN");
+    expect(texts(against)).not.toContain("FINER reaches a higher PSNR than SIREN");
+  });
+
+  it("derivatives: a closer FINER Laplacian does not contradict the paper, a closer tanh one does", () => {
+    const later = fixture();
+    later.runs["fit-finer"] = run("fit-finer", {
+      model: "finer",
+      psnr: 43,
+      curve: rising(43),
+      derivatives: { gradient: match(0.99), laplacian: match(0.98) },
+    });
+    const items = studyConclusions(later).derivatives;
+    expect(verdicts(items)).toEqual(["agrees"]);
+    expect(texts(items)).toContain("The closest |∇| is FINER's (r = 0.99), the closest Laplacian FINER's (r = 0.98)");
+    expect(texts(items)).toContain("FINER 0.99 / 0.98");
+    later.runs["fit-tanh"].derivatives = { gradient: match(0.5), laplacian: match(0.96) };
+    const against = studyConclusions(later).derivatives;
+    expect(verdicts(against)).toEqual(["contradicts"]);
+    expect(texts(against)).toContain("here tanh's Laplacian matches better");
+  });
+
   it("derivatives: SIREN's match is judged by its correlations, and losing it flips the verdict", () => {
     expect(verdicts(studyConclusions(fixture()).derivatives)).toEqual(["agrees"]);
     const flipped = fixture();

@@ -2,7 +2,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "@siren-onnx/core";
-import { loadImage, type TrainImageOptions } from "@siren-onnx/trainer";
+import { loadImage, type TrainImageOptions, trainDefaults } from "@siren-onnx/trainer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BUNDLED_IMAGES,
@@ -10,15 +10,20 @@ import {
   estimateStudySeconds,
   FULL_STUDY,
   inpaintPoints,
+  KIND_COST_FACTOR,
+  modelColor,
   planStudy,
   QUICK_STUDY,
+  REFERENCE_STUDY,
   REPORT_SECTIONS,
   type RunStudyOptions,
+  runFingerprint,
   runStudy,
   type StudyConfig,
   type StudyResultsFile,
   type StudyRun,
   studyConfig,
+  trainerTask,
   zoomInput,
 } from "../src/index.ts";
 
@@ -65,17 +70,38 @@ describe("siren study (tiny configuration)", () => {
     results = JSON.parse(await readFile(result.results, "utf8"));
   });
 
-  it("plans every run of the paper: 5 fits, 3 + 3 Poisson, a blend, 4 inpaintings, and the zoom runs", () => {
+  it("plans every run of the paper: 7 fits, 3 + 3 Poisson, a blend, 4 inpaintings, and the zoom runs", () => {
     const ids = runs.map((r) => r.id);
-    expect(ids).toHaveLength(16 + 2);
+    expect(ids).toHaveLength(18 + 2);
     expect(ids).toEqual(
-      expect.arrayContaining(["fit-siren", "fit-relu-pe", "poisson-laplacian-tanh", "blend-siren", "zoom-2-relu"]),
+      expect.arrayContaining([
+        "fit-siren",
+        "fit-relu-pe",
+        "fit-finer",
+        "fit-gauss",
+        "poisson-laplacian-tanh",
+        "blend-siren",
+        "zoom-2-relu",
+      ]),
     );
     expect(inpaintPoints(FULL_STUDY)).toEqual([1000, 5000, 10000, 30000]);
     expect(inpaintPoints({ ...FULL_STUDY, size: 128 })).toEqual([250, 1250, 2500, 7500]);
     const zoomIds = (c: StudyConfig) => planStudy(c).filter((r) => r.task === "zoom");
-    expect(zoomIds(FULL_STUDY)).toHaveLength(10); // 5 model kinds at x2 and x4
-    expect(zoomIds(QUICK_STUDY).map((r) => r.factor)).toEqual([2, 2, 2, 2, 2, 4, 4, 4, 4, 4]);
+    expect(zoomIds(FULL_STUDY).map((r) => r.id)).toContain("zoom-4-gauss"); // 7 model kinds at x2 and x4
+    expect(zoomIds(QUICK_STUDY).map((r) => r.factor)).toEqual([...Array(7).fill(2), ...Array(7).fill(4)]);
+    // FINER and Gauss are not in the Poisson and inpainting rows (the 45-minute budget).
+    const later = planStudy(FULL_STUDY).filter((r) => r.model === "finer" || r.model === "gauss");
+    expect([...new Set(later.map((r) => r.task))]).toEqual(["fit", "zoom"]);
+  });
+
+  it("gives every run its task's default lr, batch and schedule, and trains it with them", () => {
+    expect(trained.length).toBe(runs.length);
+    for (const { run, options } of trained) {
+      const d = trainDefaults(trainerTask(run.task));
+      expect([run.lr, run.batch, run.schedule], run.id).toEqual([d.lr, d.batch, d.schedule]);
+      expect([options.lr, options.batch, options.schedule], run.id).toEqual([run.lr, run.batch, run.schedule]);
+    }
+    expect(html).toContain("trained with each task's default lr, batch and schedule");
   });
 
   it("has every section of the study in the HTML, each with its computed conclusions", () => {
@@ -93,9 +119,9 @@ describe("siren study (tiny configuration)", () => {
 
   it("references only pictures that exist inside the report folder, each clickable at full size", async () => {
     const sources = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
-    // image + 5 fits; 1 + 5 gradients; 1 + 5 Laplacians; 5 out-of-sample; 2 x (1 + 3 + 1 + 3 + 1 solver) Poisson;
+    // image + 7 fits; 1 + 7 gradients; 1 + 7 Laplacians; 7 out-of-sample; 2 x (1 + 3 + 1 + 3 + 1 solver) Poisson;
     // 5 blend (with the solver); 4 x 3 inpaint (with interpolation); zoom: input, image, bicubic, Lanczos + 2 models.
-    expect(sources).toHaveLength(6 + 6 + 6 + 5 + 18 + 5 + 12 + 6);
+    expect(sources).toHaveLength(8 + 8 + 8 + 7 + 18 + 5 + 12 + 6);
     for (const src of sources) {
       expect(src.startsWith("/") || src.includes("..")).toBe(false);
       expect(await exists(join(out, src)), src).toBe(true);
@@ -106,6 +132,8 @@ describe("siren study (tiny configuration)", () => {
     for (const id of [
       "fit-relu-laplacian",
       "fit-siren-outside",
+      "fit-finer-gradient",
+      "fit-gauss-outside",
       "poisson-gradient-siren-supervised",
       "classical-poisson-laplacian",
       "classical-inpaint-4",
@@ -123,8 +151,8 @@ describe("siren study (tiny configuration)", () => {
       (body.match(/<tr[ >]/g) ?? []).length - 1,
     ]);
     expect(Object.fromEntries(tables)).toMatchObject({
-      fitting: 5,
-      derivatives: 1 + 5,
+      fitting: 7,
+      derivatives: 1 + 7,
       "poisson-gradient": 3 + 2,
       "poisson-laplacian": 3 + 2,
       blending: 1 + 2,
@@ -135,6 +163,18 @@ describe("siren study (tiny configuration)", () => {
     expect((html.match(/<svg /g) ?? []).length).toBe(6);
     expect(html).toContain("32.9"); // the paper's SIREN number beside ours
     expect(html).toContain("own normalisation");
+    for (const name of ["<td>FINER</td>", "<td>Gauss</td>"]) expect(html).toContain(name);
+  });
+
+  it("draws the seven fitting curves in seven colours, each model in its own colour in every chart", () => {
+    const section = (id: string) => html.match(new RegExp(`<section id="${id}">([\\s\\S]*?)</section>`))![1];
+    const strokes = (id: string) =>
+      [...section(id).matchAll(/<path d="[^"]*" fill="none" stroke="([^"]+)"/g)].map((m) => m[1]);
+    const fitting = strokes("fitting");
+    expect(fitting).toHaveLength(2 * 7); // loss and PSNR
+    expect(new Set(fitting).size).toBe(7);
+    expect(strokes("poisson-gradient")).toContain(modelColor("siren"));
+    expect(strokes("zoom")).toEqual(expect.arrayContaining([modelColor("siren"), modelColor("relu")]));
   });
 
   it("writes every number the sentences use into results.json", () => {
@@ -226,15 +266,37 @@ describe("report folder safety", () => {
   });
 });
 
+/** A planned run of the full study, with fields changed. */
+const fullRun = (fields: Partial<StudyRun> & Pick<StudyRun, "task" | "model">): StudyRun => {
+  const planned = planStudy(FULL_STUDY).find((r) => r.task === fields.task)!;
+  return { ...planned, id: "x", factor: undefined, points: undefined, ...fields };
+};
+
 describe("cost model", () => {
   it("charges derivative supervision more, and the quick study far less than the full one", () => {
-    const [fit, gradient, laplacian] = (["fit", "poisson-gradient", "poisson-laplacian"] as const).map((task) =>
-      estimateRunSeconds({ id: task, task, model: "sine", steps: 100 }, FULL_STUDY),
+    // Per step: the cost of 100 more steps (a coarse warm start and the fixed costs cancel).
+    const [fit, gradient, laplacian] = (["fit", "poisson-gradient", "poisson-laplacian"] as const).map(
+      (task) =>
+        estimateRunSeconds(fullRun({ task, model: "sine", steps: 200 }), FULL_STUDY) -
+        estimateRunSeconds(fullRun({ task, model: "sine", steps: 100 }), FULL_STUDY),
     );
     expect(gradient).toBeGreaterThan(fit);
     expect(laplacian).toBeGreaterThan(2 * gradient);
     const total = (c: StudyConfig) => planStudy(c).reduce((s, r) => s + estimateRunSeconds(r, c), 0);
     expect(total(QUICK_STUDY)).toBeLessThan(total(FULL_STUDY) / 4);
+  });
+
+  it("charges FINER's step about 1.5x SIREN's and Gauss's about 0.8x (the measured factors)", () => {
+    expect(KIND_COST_FACTOR).toEqual({ finer: 1.5, gauss: 0.8 });
+    const [siren, finer, gauss, relu] = (["sine", "finer", "gauss", "relu"] as const).map((model) =>
+      estimateRunSeconds(fullRun({ task: "fit", model, steps: 1000 }), FULL_STUDY),
+    );
+    // Per-step and per-run overheads are not scaled: the ratios sit a little inside the factors.
+    expect(finer / siren).toBeGreaterThan(1.4);
+    expect(finer / siren).toBeLessThan(1.5);
+    expect(gauss / siren).toBeGreaterThan(0.8);
+    expect(gauss / siren).toBeLessThan(0.85);
+    expect(relu).toBeCloseTo(siren, 6); // the same FLOPs, no factor
   });
 
   it("keeps the printed budgets: the full study within 45 minutes on 2 cores, --quick within 10, report included", () => {
@@ -243,8 +305,108 @@ describe("cost model", () => {
     expect(minutes(QUICK_STUDY)).toBeLessThanOrEqual(10);
     // A zoom run trains on the small image: x4 costs less than x2, which costs about a fit at the small size.
     const [x2, x4] = [2, 4].map((factor) =>
-      estimateRunSeconds({ id: "z", task: "zoom", model: "sine", steps: 100, factor }, FULL_STUDY),
+      estimateRunSeconds(fullRun({ task: "zoom", model: "sine", steps: 100, factor }), FULL_STUDY),
     );
     expect(x4).toBeLessThan(x2);
+  });
+
+  it("charges a full batch by the pixels it holds", () => {
+    const run = fullRun({ task: "fit", model: "sine", steps: 1000 });
+    const full = estimateRunSeconds({ ...run, batch: "full" }, FULL_STUDY);
+    expect(full).toBeGreaterThan(3 * estimateRunSeconds(run, FULL_STUDY)); // 65,536 pixels against 16,384
+    // Inpainting's full batch is its known pixels.
+    const inpaint = fullRun({ task: "inpaint", model: "sine", steps: 100, points: 1000 });
+    expect(estimateRunSeconds({ ...inpaint, batch: "full" }, FULL_STUDY)).toBeCloseTo(
+      estimateRunSeconds({ ...inpaint, batch: 1000 }, FULL_STUDY),
+      6,
+    );
+  });
+});
+
+describe("--reference: the paper's settings", () => {
+  const reference = studyConfig({ reference: true });
+
+  it("plans every run at 256², lr 1e-4, full batch, constant schedule, 10k steps (blending 3k)", () => {
+    expect(reference).toBe(REFERENCE_STUDY);
+    expect([reference.size, reference.width, reference.hiddenLayers]).toEqual([256, 256, 3]);
+    const runs = planStudy(reference);
+    expect(runs.map((r) => r.id)).toEqual(planStudy(FULL_STUDY).map((r) => r.id));
+    for (const run of runs) {
+      expect([run.lr, run.batch, run.schedule], run.id).toEqual([1e-4, "full", "constant"]);
+      expect(run.steps, run.id).toBe(run.task === "blend" ? 3000 : 10_000);
+    }
+  });
+
+  it("is refused with --quick, in one line", () => {
+    const message =
+      "--reference does not go with --quick: --reference is the paper's full settings (256², 10k steps), --quick the short CPU study";
+    expect(() => studyConfig({ reference: true, quick: true })).toThrow(new UserError(message));
+    expect(message).not.toContain("\n");
+  });
+
+  it("is never taken for a default run: the fingerprints differ, and the default ones are those of before", () => {
+    const hashes = { image: "a", image2: "b" };
+    const [ref] = planStudy(reference);
+    const [def] = planStudy(FULL_STUDY);
+    expect(ref.id).toBe(def.id);
+    expect(runFingerprint(ref, reference, hashes)).not.toBe(runFingerprint(def, FULL_STUDY, hashes));
+    // Only the lr differs: still another run.
+    const lrOnly = { ...def, lr: 1e-4 };
+    expect(runFingerprint(lrOnly, FULL_STUDY, hashes)).not.toBe(runFingerprint(def, FULL_STUDY, hashes));
+    // The layout of the fingerprints written before runs carried their settings: those runs are still reused.
+    const d = trainDefaults("fit");
+    expect(runFingerprint(def, FULL_STUDY, hashes)).toBe(
+      JSON.stringify({
+        run: { id: "fit-siren", task: "fit", model: "sine", steps: FULL_STUDY.steps.fit },
+        size: 256,
+        width: 256,
+        hiddenLayers: 3,
+        lr: d.lr,
+        batch: d.batch,
+        schedule: d.schedule,
+        seed: d.seed,
+        images: { image: "a" },
+      }),
+    );
+  });
+
+  it("prints its expected time up front, for this machine, with a note that it is meant for a GPU", async () => {
+    const lines: string[] = [];
+    const one: Partial<StudyConfig> = {
+      ...TINY,
+      fitModels: ["sine"],
+      poissonModels: [],
+      blendModels: [],
+      inpaintPoints256: [],
+      zoomModels: [],
+    };
+    const out = join(root, "reference");
+    const trained: TrainImageOptions[] = [];
+    await study(out, {
+      reference: true,
+      device: "cpu",
+      config: one,
+      log: (line) => lines.push(line),
+      onTrain: (_run, options) => trained.push(options),
+    });
+    expect(lines[0]).toMatch(/^study \(custom\): 1 runs, 0 already finished; expected about .+ on a 2-core machine/);
+    expect(lines[1]).toContain("lr 1e-4, full batch, constant schedule");
+    expect(lines[1]).toContain("is meant for a machine with a GPU");
+    expect(trained).toHaveLength(1);
+    expect(trained[0]).toMatchObject({ lr: 1e-4, batch: "full", schedule: "constant", device: "cpu" });
+    const settings = JSON.parse(await readFile(join(out, "runs", "fit-siren", "metrics.json"), "utf8")).settings;
+    expect(settings).toMatchObject({ lr: 1e-4, batch: "full", schedule: "constant" });
+    // The same run at the default settings is retrained, and the reference one again after it.
+    expect((await study(out, { config: one })).trained).toBe(1);
+    expect((await study(out, { reference: true, config: one })).trained).toBe(1);
+    expect((await study(out, { reference: true, config: one })).trained).toBe(0);
+  });
+
+  it("names a device that does not exist before training anything", async () => {
+    const out = join(root, "bad-device");
+    await expect(study(out, { device: "gpu" })).rejects.toThrow(
+      new UserError('--device: expected cpu, cuda, webgpu or auto, got "gpu"'),
+    );
+    expect(await exists(out)).toBe(false);
   });
 });

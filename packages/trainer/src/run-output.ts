@@ -53,6 +53,8 @@ export interface RunSettings {
   engine: EngineName;
   /** Only when given (otherwise it follows from `steps`). */
   evalEvery?: number;
+  /** The coarse-to-fine warm start done before the run's own steps (TaskTrainingDefaults.coarse). */
+  coarse?: { size: number; steps: number; lr: number; psnrAffine?: number; seconds: number };
 }
 
 /**

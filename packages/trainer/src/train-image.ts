@@ -6,6 +6,7 @@ import type { EngineName } from "./engines/create-engine.ts";
 import { loadImage } from "./image-io.ts";
 import { prepareRunDir, type RunSettings, readRun, writeRun } from "./run-output.ts";
 import { buildTask, TASK_DEFAULTS, type TaskName, type TaskSettings } from "./tasks/index.ts";
+import type { CoarseStage } from "./tasks/task-defaults.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
 
 /**
@@ -108,11 +109,37 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     omega0: options.omega0,
     peFrequencies: nyquistOctaves(Math.min(image.width, image.height)),
   });
+  const coarse = coarseStage(o.task, o.batch, image.width, image.height);
+  let params = initParams(spec, o.seed);
+  let coarseSeconds = 0;
+  if (coarse) {
+    // The coarse-to-fine warm start of the derivative tasks (TaskTrainingDefaults.coarse).
+    const small = await loadImage(o.image, { size: coarse.size, gray: o.gray });
+    const smallTask = await buildTask(o.task, small, { ...options.taskSettings, seed: o.seed });
+    const warm = await trainLoop({
+      task: smallTask,
+      spec,
+      params,
+      steps: coarse.steps,
+      lr: coarse.lr,
+      schedule: "constant",
+      batch: "full",
+      seed: o.seed,
+      engine: o.engine,
+      device: options.device,
+      threads: options.threads,
+      evalEvery: coarse.steps,
+      signal: options.signal,
+    });
+    params = warm.lastParams;
+    coarseSeconds = warm.seconds;
+    settings.coarse = { ...coarse, psnrAffine: warm.metrics.psnrAffine, seconds: warm.seconds };
+  }
   // Nothing is written before the run is finished (or stopped): a failure leaves no run directory.
-  const result = await trainLoop({
+  const trained = await trainLoop({
     task,
     spec,
-    params: initParams(spec, o.seed),
+    params,
     steps: o.steps,
     lr: o.lr,
     schedule: o.schedule,
@@ -125,8 +152,22 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     onStep: options.onStep,
     signal: options.signal,
   });
+  // The reported time includes the warm start.
+  const result = { ...trained, seconds: trained.seconds + coarseSeconds };
   await writeRun(dir, { spec, task, result, settings, source: basename(o.image) });
   return { dir, result };
+}
+
+/** The task's coarse warm start, if it applies: a random-batch run on an image larger than it. */
+export function coarseStage(
+  task: TaskName,
+  batch: number | "full",
+  width: number,
+  height: number,
+): CoarseStage | undefined {
+  const coarse = TASK_DEFAULTS[task].coarse;
+  if (!coarse || batch === "full" || Math.min(width, height) <= coarse.size) return undefined;
+  return coarse;
 }
 
 export interface ResumeRunOptions {

@@ -1,0 +1,79 @@
+/**
+ * `tsx bench/poisson-probe.ts key=value ...`: one derivative-only training with explicit settings,
+ * printing psnrAffine against step and wall time (the probes behind the README's "Tasks" table).
+ * Keys: image, size, task, model, steps, lr, schedule, batch, omega0, every, gray, image2.
+ */
+import { createSpec, initParams, type ModelKind, nyquistOctaves } from "@siren-onnx/core";
+import { buildTask, loadImage, type Schedule, type TaskName, trainDefaults, trainLoop } from "@siren-onnx/trainer";
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=") as [string, string]));
+const task = (args.task ?? "poisson-gradient") as TaskName;
+const d = trainDefaults(task);
+const size = Number(args.size ?? 256);
+const steps = Number(args.steps ?? d.steps);
+const lr = Number(args.lr ?? d.lr);
+const schedule = (args.schedule ?? d.schedule) as Schedule;
+const batch = args.batch === undefined ? d.batch : args.batch === "full" ? "full" : Number(args.batch);
+const model = (args.model ?? "sine") as ModelKind;
+const image = await loadImage(args.image ?? "data/camera.png", { size, gray: args.gray !== "0" });
+const t = await buildTask(task, image, { seed: 0, image2: args.image2 ?? "data/astronaut.png" });
+const spec = createSpec(model, {
+  outputs: image.channels,
+  omega0: args.omega0 ? Number(args.omega0) : undefined,
+  peFrequencies: nyquistOctaves(size),
+});
+let params = initParams(spec, 0);
+// pre=128 preSteps=N: first N full-batch steps on the task at pre² (a coarse-to-fine curriculum).
+if (args.pre) {
+  const small = await loadImage(args.image ?? "data/camera.png", { size: Number(args.pre), gray: args.gray !== "0" });
+  const smallTask = await buildTask(task, small, { seed: 0, image2: args.image2 ?? "data/astronaut.png" });
+  const preSteps = Number(args.preSteps ?? 150);
+  const pre = await trainLoop({
+    task: smallTask,
+    spec,
+    params,
+    steps: preSteps,
+    lr: Number(args.preLr ?? lr),
+    schedule: (args.preSchedule ?? "constant") as Schedule,
+    batch: "full",
+    seed: 0,
+    engine: "onnxruntime",
+    evalEvery: preSteps,
+  });
+  params = pre.lastParams;
+  console.log(
+    `pre ${args.pre}² ${preSteps} steps: psnrAffine ${pre.metrics.psnrAffine?.toFixed(2)} at ${args.pre}² in ${pre.seconds.toFixed(0)} s`,
+  );
+}
+const every = Number(args.every ?? Math.max(1, Math.round(steps / 10)));
+const t0 = performance.now();
+if (args.pre)
+  console.log(`at ${size}² from the curriculum: psnrAffine ${t.evaluate(await predictOnce()).psnrAffine?.toFixed(2)}`);
+async function predictOnce(): Promise<Float32Array> {
+  const r = await trainLoop({ task: t, spec, params, steps: 0, lr, schedule, batch, seed: 0, engine: "onnxruntime" });
+  return r.prediction;
+}
+console.log(`# ${task} ${model} ${size}² steps ${steps} lr ${lr} ${schedule} batch ${batch} ω0 ${spec.omega0}`);
+const result = await trainLoop({
+  task: t,
+  spec,
+  params,
+  steps,
+  lr,
+  schedule,
+  batch,
+  seed: 0,
+  engine: "onnxruntime",
+  evalEvery: every,
+  onStep: ({ step, loss, lastMetrics }) => {
+    if ((step % every === 0 || step === steps) && lastMetrics) {
+      const s = ((performance.now() - t0) / 1000).toFixed(0);
+      console.log(
+        `${step}\t${s}s\tloss ${loss.toExponential(2)}\taff ${lastMetrics.psnrAffine?.toFixed(2)}\tsupErr ${lastMetrics.supervisionError?.toExponential(2)}${lastMetrics.psnrMinMax === undefined ? "" : `\tminmax ${lastMetrics.psnrMinMax.toFixed(2)}`}`,
+      );
+    }
+  },
+});
+console.log(
+  `kept step ${result.bestStep}: psnrAffine ${result.metrics.psnrAffine?.toFixed(2)} in ${result.seconds.toFixed(0)} s (${result.msPerStep.toFixed(0)} ms/step)`,
+);
