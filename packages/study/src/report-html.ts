@@ -267,7 +267,7 @@ function poissonSection(data: ReportData, task: "poisson-gradient" | "poisson-la
   return section(
     task,
     `Poisson reconstruction from the ${fromGradient ? "gradient" : "Laplacian"}`,
-    `Only the image's ${fromGradient ? "finite-difference gradient" : "5-point Laplacian"} supervises the model. It fixes the image only up to ${freedom}, so pictures and PSNR are after a least-squares fit a·v + b per channel to the image (psnrAffine)${fromGradient ? "" : "; the next column also fits the null space"}. The floor is the best constant image (each channel's mean); the classical row is a direct least-squares solver of the same finite differences (trainer/src/poisson-solver.ts).`,
+    `Only the image's ${fromGradient ? "finite-difference gradient" : "5-point Laplacian"} supervises the model. It fixes the image only up to ${freedom}, so pictures and PSNR are after a least-squares fit a·v + b per channel to the image (psnrAffine)${fromGradient ? "" : "; the next column also fits the null space"}. The floor is the best constant image (each channel's mean); the classical row is a direct least-squares solver of the image's ${fromGradient ? "2nd-order central differences (the networks are supervised with 6th-order ones, which resolve finer detail: the classical row is the anchor of what the pixels' own differences recover, not the same targets)" : "5-point Laplacian, the networks' own targets"} (trainer/src/poisson-solver.ts).`,
     [
       row([
         figure(data.imagePictures[fromGradient ? "gradient" : "laplacian"]),
