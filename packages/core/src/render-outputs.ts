@@ -65,6 +65,6 @@ export function extractRenderValues(
   for (let i = 0; i < n; i++) {
     const dx = source[2 * i];
     const dy = source[2 * i + 1];
-    out[start + i] = output === "gradient-x" ? dx : output === "gradient-y" ? dy : Math.hypot(dx, dy);
+    out[start + i] = output === "gradient-x" ? dx : output === "gradient-y" ? dy : Math.sqrt(dx * dx + dy * dy); // Math.hypot is 5x slower
   }
 }

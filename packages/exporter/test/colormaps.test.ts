@@ -1,4 +1,12 @@
-import { absPercentile, channelMean, colorize, hsvToRgb, kthSmallest, SeededRandom } from "@siren-onnx/core";
+import {
+  absPercentile,
+  channelMean,
+  colorize,
+  directionPicture,
+  hsvToRgb,
+  kthSmallest,
+  SeededRandom,
+} from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
 
 const pixel = (rgba: Uint8ClampedArray, i: number) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
@@ -56,6 +64,20 @@ describe("colormaps", () => {
     expect(absPercentile(values, 100)).toBe(1000);
     expect(absPercentile(new Float32Array(), 99)).toBe(0);
     expect(hsvToRgb(2 / 3, 1, 1)).toEqual([0, 0, 1]);
+  });
+
+  it("colours gradient directions exactly as hsvToRgb does, pixel by pixel", () => {
+    const rng = new SeededRandom(9);
+    const gradient = Float32Array.from({ length: 2000 }, () => rng.uniform(-2, 2));
+    gradient[0] = 0;
+    gradient[1] = 0; // a zero gradient: black
+    const rgba = directionPicture(gradient, 1.5);
+    for (let i = 0; i < 1000; i++) {
+      const [dx, dy] = [gradient[2 * i], gradient[2 * i + 1]];
+      const hue = (Math.atan2(dy, dx) / (2 * Math.PI) + 1) % 1;
+      const rgb = hsvToRgb(hue, 1, Math.min(1, Math.sqrt(dx * dx + dy * dy) / 1.5)).map((c) => Math.round(255 * c));
+      expect(Array.from(rgba.subarray(4 * i, 4 * i + 3)).map((c, k) => Math.abs(c - rgb[k]))).toEqual([0, 0, 0]);
+    }
   });
 
   it("selects the k-th smallest value exactly as a sort would (random, sorted, constant, repeated)", () => {

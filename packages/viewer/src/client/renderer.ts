@@ -45,8 +45,8 @@ export interface Renderer {
   dispose(): void;
 }
 
-/** Side of the probe's square grid: large enough to measure compute, small enough to take little time. */
-export const PROBE_SIDE = 64;
+/** Side of the probe's square grid: large enough that compute, not HTTP, decides (64² was overhead-bound), small enough to take little time. */
+export const PROBE_SIDE = 96;
 
 /**
  * The bookkeeping of one view job shared by the renderers: starts the panes, delivers tiles,
