@@ -86,10 +86,13 @@ describe("the viewer in headless Chromium", () => {
       status: document.getElementById("render-status")!.textContent,
     }));
     expect(info.isolated).toBe(true); // COOP/COEP: onnxruntime-web may use threads
-    // "auto" timed both paths on a probe and says so; these tiny models are faster in the page.
-    expect(info.status).toMatch(
-      /^wasm · \d threads? \(auto, probe: server \d+ ms, wasm \d+ ms\) · \d+×\d+ image · [\d.]+ s$/,
+    // "auto" timed both paths, says what it predicts for this frame, and kept the faster.
+    const choice = info.status!.match(
+      /^(wasm · \d threads?|server \(onnxruntime-node\)) \(auto, predicted frame: server (\d+) ms, wasm (\d+) ms\) · \d+×\d+ image · [\d.]+ s$/,
     );
+    expect(choice, info.status!).not.toBeNull();
+    const [, chosen, serverMs, wasmMs] = choice!;
+    expect(chosen.startsWith("server")).toBe(Number(serverMs) < Number(wasmMs));
 
     // Zoom out around the canvas centre until the view reaches well outside [-1, 1].
     const box = (await page.locator("canvas.image").boundingBox())!;

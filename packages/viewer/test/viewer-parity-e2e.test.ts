@@ -142,7 +142,7 @@ describe("the page's engines against float64", () => {
   it("auto never picks a software WebGPU adapter", async () => {
     const { page } = await openViewer(browser, `${base}?model=siren`);
     const status = (await page.locator("#render-status").textContent())!;
-    expect(status).toMatch(/\(auto, probe: server \d+ ms, wasm \d+ ms\)/);
+    expect(status).toMatch(/\(auto, predicted frame: server \d+ ms, wasm \d+ ms\)/);
     expect(status).not.toContain("webgpu");
     await page.close();
   });

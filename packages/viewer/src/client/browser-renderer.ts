@@ -1,10 +1,17 @@
-import { type RenderOutput, regionGrid, renderSource } from "@siren-onnx/core";
+import { type RenderOutput, regionGrid, renderSource, TRAINING_DOMAIN } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { debugLog, recordModelRuns } from "./debug-log.ts";
 import { modelFileUrl } from "./model-list.ts";
 import { finalPicture, toImageData } from "./pictures.ts";
 import { coarsePointsFor, planLevels } from "./render-plan.ts";
-import { type PictureRequest, PROBE_SIDE, type Renderer, type ViewJob, ViewJobTracker } from "./renderer.ts";
+import {
+  type PictureRequest,
+  type ProbeResult,
+  probeCosts,
+  type Renderer,
+  type ViewJob,
+  ViewJobTracker,
+} from "./renderer.ts";
 import { channelValues, sourcesToFetch } from "./view-sources.ts";
 import type { AdapterInfo, FromWorker, SourceName, Sources, ToWorker, WorkerBackend } from "./worker-protocol.ts";
 
@@ -151,13 +158,14 @@ export class BrowserRenderer implements Renderer {
     });
   }
 
-  async probe(model: ModelEntry): Promise<number> {
+  async probe(model: ModelEntry): Promise<ProbeResult> {
     const url = this.fileUrl(model, "image")!;
-    const grid = () => regionGrid(PROBE_SIDE, PROBE_SIDE, { x0: -1, y0: -1, x1: 1, y1: 1 });
-    await this.evaluate(url, grid(), ["image"]); // the first run loads the session
-    const { ms } = await this.evaluate(url, grid(), ["image"]);
-    this.noteSpeed(url, PROBE_SIDE * PROBE_SIDE, ms);
-    return ms;
+    const result = await probeCosts(async (side) => {
+      const { ms } = await this.evaluate(url, regionGrid(side, side, TRAINING_DOMAIN), ["image"]);
+      this.noteSpeed(url, side * side, ms);
+      return ms;
+    });
+    return result;
   }
 
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {

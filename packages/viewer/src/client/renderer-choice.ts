@@ -1,11 +1,11 @@
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { BrowserRenderer } from "./browser-renderer.ts";
-import type { Renderer } from "./renderer.ts";
+import { type ProbeResult, predictFrameMs, type Renderer } from "./renderer.ts";
 import { ServerRenderer } from "./server-renderer.ts";
 import type { Backend } from "./url-state.ts";
 
-/** Whether the page was served by `siren serve` with its render API (a static copy has none). */
-async function serverRenders(model: ModelEntry, server: ServerRenderer): Promise<number | undefined> {
+/** The server's costs, or undefined when the page has no server render API (a static copy). */
+async function serverRenders(model: ModelEntry, server: ServerRenderer): Promise<ProbeResult | undefined> {
   try {
     return await server.probe(model);
   } catch {
@@ -15,20 +15,26 @@ async function serverRenders(model: ModelEntry, server: ServerRenderer): Promise
 
 /**
  * The renderer for a backend choice. "auto" measures the browser path and the server on the
- * same small probe of the first model and keeps the faster; without a server, the browser.
+ * same small probes of the first model (two sizes: a request's fixed cost and the cost per
+ * point), predicts a frame of `framePoints` on each and keeps the faster; without a server,
+ * the browser.
  */
 export async function chooseRenderer(
   backend: Backend,
   model: ModelEntry,
+  framePoints: number,
 ): Promise<{ renderer: Renderer; reason: string }> {
   if (backend === "server") return { renderer: new ServerRenderer(), reason: "" };
   const browser = await BrowserRenderer.create(backend);
   if (backend !== "auto") return { renderer: browser, reason: "" };
   const server = new ServerRenderer();
-  const serverMs = await serverRenders(model, server);
-  if (serverMs === undefined) return { renderer: browser, reason: "auto: no server render API" };
-  const browserMs = await browser.probe(model);
-  const probe = `auto, probe: server ${serverMs.toFixed(0)} ms, ${browser.backend} ${browserMs.toFixed(0)} ms`;
+  const serverCost = await serverRenders(model, server);
+  if (serverCost === undefined) return { renderer: browser, reason: "auto: no server render API" };
+  const browserCost = await browser.probe(model);
+  // The server answers one request per level (3); the worker's per-call cost is within its tiles.
+  const serverMs = predictFrameMs(serverCost, framePoints, 3);
+  const browserMs = predictFrameMs(browserCost, framePoints, 0);
+  const probe = `auto, predicted frame: server ${serverMs.toFixed(0)} ms, ${browser.backend} ${browserMs.toFixed(0)} ms`;
   if (serverMs < browserMs) {
     browser.dispose();
     return { renderer: server, reason: probe };

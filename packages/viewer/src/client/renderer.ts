@@ -40,13 +40,34 @@ export interface Renderer {
   render(job: ViewJob): void;
   cancel(): void;
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob>;
-  /** Milliseconds for a small warm render of `model` (the "auto" backend's comparison). */
-  probe(model: ModelEntry): Promise<number>;
+  /** The fixed and per-point cost of rendering `model` (the "auto" backend's comparison). */
+  probe(model: ModelEntry): Promise<ProbeResult>;
   dispose(): void;
 }
 
-/** Side of the probe's square grid: large enough that compute, not HTTP, decides (64² was overhead-bound), small enough to take little time. */
-export const PROBE_SIDE = 96;
+/** Sides of the probe's square grids: two sizes separate the per-call cost (HTTP) from the per-point one. */
+export const PROBE_SIDES = [32, 96] as const;
+
+export interface ProbeResult {
+  /** Cost of one call whatever its size (a request, a message round trip). */
+  fixedMs: number;
+  msPerPoint: number;
+}
+
+/** Times `run(side)` (ms) at both probe sizes after a warm-up run. */
+export async function probeCosts(run: (side: number) => Promise<number>): Promise<ProbeResult> {
+  const [small, large] = PROBE_SIDES;
+  await run(large); // loads the session and sizes its buffers
+  const smallMs = await run(small);
+  const largeMs = await run(large);
+  const msPerPoint = Math.max(1e-9, (largeMs - smallMs) / (large * large - small * small));
+  return { fixedMs: Math.max(0, smallMs - msPerPoint * small * small), msPerPoint };
+}
+
+/** Predicted time of a progressive frame of `points` points made of `calls` calls (the levels cost ~7 % more). */
+export function predictFrameMs(probe: ProbeResult, points: number, calls: number): number {
+  return calls * probe.fixedMs + 1.07 * points * probe.msPerPoint;
+}
 
 /**
  * The bookkeeping of one view job shared by the renderers: starts the panes, delivers tiles,

@@ -1,8 +1,15 @@
-import { formatRegion, type Region, type RenderOutput } from "@siren-onnx/core";
+import { formatRegion, type Region, type RenderOutput, TRAINING_DOMAIN } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { debugLog, recordModelRuns } from "./debug-log.ts";
 import { coarsePointsFor, planLevels } from "./render-plan.ts";
-import { type PictureRequest, PROBE_SIDE, type Renderer, type ViewJob, ViewJobTracker } from "./renderer.ts";
+import {
+  type PictureRequest,
+  type ProbeResult,
+  probeCosts,
+  type Renderer,
+  type ViewJob,
+  ViewJobTracker,
+} from "./renderer.ts";
 import { sourcesToFetch } from "./view-sources.ts";
 import type { SourceName, Sources } from "./worker-protocol.ts";
 
@@ -124,14 +131,13 @@ export class ServerRenderer implements Renderer {
     this.controller = undefined;
   }
 
-  async probe(model: ModelEntry): Promise<number> {
-    const size = { width: PROBE_SIDE, height: PROBE_SIDE };
-    const region = { x0: -1, y0: -1, x1: 1, y1: 1 };
+  probe(model: ModelEntry): Promise<ProbeResult> {
     const signal = new AbortController().signal;
-    await this.fetchLevel(model, "image", region, size, signal); // the first loads the session
-    const started = performance.now();
-    await this.fetchLevel(model, "image", region, size, signal);
-    return performance.now() - started;
+    return probeCosts(async (side) => {
+      const started = performance.now();
+      await this.fetchLevel(model, "image", TRAINING_DOMAIN, { width: side, height: side }, signal);
+      return performance.now() - started;
+    });
   }
 
   async renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {

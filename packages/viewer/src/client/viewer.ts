@@ -173,7 +173,9 @@ export class Viewer {
     this.state = { ...this.state, backend };
     this.status.starting(backend);
     try {
-      const { renderer, reason } = await chooseRenderer(backend, this.selected()[0]);
+      const dpr = window.devicePixelRatio || 1;
+      const framePoints = Math.round(this.container.clientWidth * dpr) * Math.round(this.container.clientHeight * dpr);
+      const { renderer, reason } = await chooseRenderer(backend, this.selected()[0], Math.max(1, framePoints));
       this.renderer = renderer;
       this.status.backend(renderer.description, reason);
       exposeDebug({ backend: renderer.description });
