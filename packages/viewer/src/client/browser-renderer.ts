@@ -5,6 +5,7 @@ import { modelFileUrl } from "./model-list.ts";
 import { finalPicture, toImageData } from "./pictures.ts";
 import { coarsePointsFor, planLevels } from "./render-plan.ts";
 import {
+  BROWSER_PROBE_SIDES,
   type PictureRequest,
   type ProbeResult,
   probeCosts,
@@ -160,7 +161,7 @@ export class BrowserRenderer implements Renderer {
 
   async probe(model: ModelEntry): Promise<ProbeResult> {
     const url = this.fileUrl(model, "image")!;
-    const result = await probeCosts(async (side) => {
+    const result = await probeCosts(BROWSER_PROBE_SIDES, async (side) => {
       const { ms } = await this.evaluate(url, regionGrid(side, side, TRAINING_DOMAIN), ["image"]);
       this.noteSpeed(url, side * side, ms);
       return ms;

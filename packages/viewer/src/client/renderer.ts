@@ -45,8 +45,13 @@ export interface Renderer {
   dispose(): void;
 }
 
-/** Sides of the probe's square grids: two sizes separate the per-call cost (HTTP) from the per-point one. */
-export const PROBE_SIDES = [32, 96] as const;
+/**
+ * Sides of the probes' square grids: two sizes separate the per-call cost (HTTP) from the
+ * per-point one. The server's small requests run below its full-frame rate (64² and 192² predict
+ * its 1280x720 frame; 32² and 96² overestimated it 3.5x), the worker's do not.
+ */
+export const BROWSER_PROBE_SIDES = [32, 96] as const;
+export const SERVER_PROBE_SIDES = [64, 192] as const;
 
 export interface ProbeResult {
   /** Cost of one call whatever its size (a request, a message round trip). */
@@ -55,8 +60,11 @@ export interface ProbeResult {
 }
 
 /** Times `run(side)` (ms) at both probe sizes after a warm-up run. */
-export async function probeCosts(run: (side: number) => Promise<number>): Promise<ProbeResult> {
-  const [small, large] = PROBE_SIDES;
+export async function probeCosts(
+  sides: readonly [number, number],
+  run: (side: number) => Promise<number>,
+): Promise<ProbeResult> {
+  const [small, large] = sides;
   await run(large); // loads the session and sizes its buffers
   const smallMs = await run(small);
   const largeMs = await run(large);

@@ -7,6 +7,7 @@ import {
   type ProbeResult,
   probeCosts,
   type Renderer,
+  SERVER_PROBE_SIDES,
   type ViewJob,
   ViewJobTracker,
 } from "./renderer.ts";
@@ -133,7 +134,7 @@ export class ServerRenderer implements Renderer {
 
   probe(model: ModelEntry): Promise<ProbeResult> {
     const signal = new AbortController().signal;
-    return probeCosts(async (side) => {
+    return probeCosts(SERVER_PROBE_SIDES, async (side) => {
       const started = performance.now();
       await this.fetchLevel(model, "image", TRAINING_DOMAIN, { width: side, height: side }, signal);
       return performance.now() - started;
