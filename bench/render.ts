@@ -8,11 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Checkpoint,
-  createSpec,
   forwardFlopsPerPoint,
   Graph,
   GraphOps,
-  initParams,
   layerShapes,
   type ModelSpec,
   SeededRandom,
@@ -27,28 +25,9 @@ import {
   renderValues,
 } from "@siren-onnx/exporter";
 import * as ort from "onnxruntime-node";
-import { timeMedian } from "./support.ts";
+import { referenceCheckpoint, timeMedian } from "./support.ts";
 
 const SESSION = { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: "sequential" } as const;
-
-function referenceCheckpoint(): Checkpoint {
-  const spec = createSpec("sine");
-  const training = {
-    task: "bench",
-    steps: 0,
-    lr: 0,
-    batch: "full" as const,
-    seed: 0,
-    loss: 0,
-    psnr: 0,
-    imageWidth: 512,
-    imageHeight: 512,
-    channels: 1,
-    engine: "none",
-    seconds: 0,
-  };
-  return { spec, params: initParams(spec, 0), training };
-}
 
 /**
  * Matmul FLOPs per point of the derivative graph: the value stream runs through every layer,

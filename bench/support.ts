@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type Checkpoint, createSpec, initParams } from "@siren-onnx/core";
 
 export const TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 export const TORCH_SCRIPT = fileURLToPath(new URL("./torch_reference.py", import.meta.url));
@@ -46,3 +47,23 @@ export async function* runTorch(args: string[]): AsyncGenerator<Record<string, u
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
+
+/** The reference SIREN (2 -> 4x256 -> 1, random init) as a checkpoint, for render benchmarks. */
+export function referenceCheckpoint(): Checkpoint {
+  const spec = createSpec("sine");
+  const training = {
+    task: "bench",
+    steps: 0,
+    lr: 0,
+    batch: "full" as const,
+    seed: 0,
+    loss: 0,
+    psnr: 0,
+    imageWidth: 512,
+    imageHeight: 512,
+    channels: 1,
+    engine: "none",
+    seconds: 0,
+  };
+  return { spec, params: initParams(spec, 0), training };
+}

@@ -14,7 +14,6 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  type Checkpoint,
   createSpec,
   initParams,
   lowerTrig,
@@ -41,27 +40,9 @@ import {
   V_SCALE,
 } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
+import { referenceCheckpoint } from "./support.ts";
 
 const MODES: TrigMode[] = ["native", "polynomial"];
-
-function referenceCheckpoint(): Checkpoint {
-  const spec = createSpec("sine");
-  const training = {
-    task: "bench",
-    steps: 0,
-    lr: 0,
-    batch: "full" as const,
-    seed: 0,
-    loss: 0,
-    psnr: 0,
-    imageWidth: 512,
-    imageHeight: 512,
-    channels: 1,
-    engine: "none",
-    seconds: 0,
-  };
-  return { spec, params: initParams(spec, 0), training };
-}
 
 interface Timing {
   wall: number[];

@@ -36,8 +36,9 @@ export const MAX_RENDER_SIDE = 16384;
 export const MAX_RENDER_PIXELS = 8192 * 8192;
 /**
  * Points per onnxruntime call: one 1024² batch needs 8.4 GB. 2,048-point tiles keep a layer's
- * [points, 256] activations (2 MB) in L2: a 512² image render of the reference SIREN took
- * 3.1 s against 3.9 s at 4,096 and 6.6 s at 16,384 (same process, interleaved; 2 cores).
+ * [points, 256] activations (2 MB) in L2. On a quiet machine they are as fast as 4,096 or 16,384
+ * (512² image: 0.83 / 0.76 / 0.83 s, `pnpm bench --only render`); with the cores shared they
+ * were 2x faster (3.1 s against 6.6 s), and a server stops a stale render sooner between them.
  */
 export const DEFAULT_TILE_POINTS = 2048;
 /** Default size when the model does not record its training image. */
