@@ -37,26 +37,33 @@ export interface Checkpoint {
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
-  const header: Record<string, unknown> = {
-    __metadata__: {
-      format: CHECKPOINT_FORMAT,
-      spec: JSON.stringify(ckpt.spec),
-      training: JSON.stringify(ckpt.training),
-    },
-  };
+/**
+ * A safetensors file of float32 layers: `metadata` as __metadata__ and each group's
+ * `{prefix}layers.{i}.weight` [out, in] and `.bias` [out] (PyTorch's nn.Linear layout).
+ */
+export function encodeLayerTensors(
+  metadata: Record<string, string>,
+  groups: ReadonlyArray<{ prefix: string; params: ModelParams }>,
+): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const chunks: Float32Array[] = [];
-  ckpt.params.forEach((layer, i) => {
-    for (const [key, data, shape] of [
-      ["weight", layer.weight, [layer.out, layer.in]],
-      ["bias", layer.bias, [layer.out]],
-    ] as const) {
-      header[`layers.${i}.${key}`] = { dtype: "F32", shape, data_offsets: [offset, offset + data.byteLength] };
-      offset += data.byteLength;
-      chunks.push(data);
-    }
-  });
+  for (const { prefix, params } of groups) {
+    params.forEach((layer, i) => {
+      for (const [key, data, shape] of [
+        ["weight", layer.weight, [layer.out, layer.in]],
+        ["bias", layer.bias, [layer.out]],
+      ] as const) {
+        header[`${prefix}layers.${i}.${key}`] = {
+          dtype: "F32",
+          shape,
+          data_offsets: [offset, offset + data.byteLength],
+        };
+        offset += data.byteLength;
+        chunks.push(data);
+      }
+    });
+  }
   let json = JSON.stringify(header);
   // Pad the header so the data starts 8-byte aligned (as the reference writer does).
   json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
@@ -70,6 +77,13 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     pos += c.byteLength;
   }
   return out;
+}
+
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+  return encodeLayerTensors(
+    { format: CHECKPOINT_FORMAT, spec: JSON.stringify(ckpt.spec), training: JSON.stringify(ckpt.training) },
+    [{ prefix: "", params: ckpt.params }],
+  );
 }
 
 /** Parses and validates a checkpoint; errors name the bad field. */

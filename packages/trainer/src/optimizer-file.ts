@@ -1,4 +1,4 @@
-import { layerShapes, type ModelParams, type ModelSpec, UserError } from "@siren-onnx/core";
+import { encodeLayerTensors, layerShapes, type ModelParams, type ModelSpec, UserError } from "@siren-onnx/core";
 import type { AdamOptions, AdamState } from "./engines/engine.ts";
 
 /**
@@ -23,45 +23,15 @@ const GROUPS = [
 ] as const;
 
 export function encodeOptimizerFile(spec: ModelSpec, file: OptimizerFile): Uint8Array {
-  const header: Record<string, unknown> = {
-    __metadata__: {
+  return encodeLayerTensors(
+    {
       format: OPTIMIZER_FORMAT,
       step: String(file.adam.step),
       adam: JSON.stringify(file.settings),
       spec: JSON.stringify(spec),
     },
-  };
-  const chunks: Float32Array[] = [];
-  let offset = 0;
-  for (const [prefix, group] of GROUPS) {
-    const params = group === "params" ? file.params : file.adam[group];
-    params.forEach((layer, i) => {
-      for (const [key, data, shape] of [
-        ["weight", layer.weight, [layer.out, layer.in]],
-        ["bias", layer.bias, [layer.out]],
-      ] as const) {
-        header[`${prefix}layers.${i}.${key}`] = {
-          dtype: "F32",
-          shape,
-          data_offsets: [offset, offset + data.byteLength],
-        };
-        offset += data.byteLength;
-        chunks.push(data);
-      }
-    });
-  }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const c of chunks) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), pos);
-    pos += c.byteLength;
-  }
-  return out;
+    GROUPS.map(([prefix, group]) => ({ prefix, params: group === "params" ? file.params : file.adam[group] })),
+  );
 }
 
 /** Parses an optimizer file for the model `spec` (shapes are checked); errors are one line and name what is wrong. */
