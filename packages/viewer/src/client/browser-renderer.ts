@@ -77,11 +77,6 @@ export class BrowserRenderer implements Renderer {
     return `wasm · ${this.threads} thread${this.threads > 1 ? "s" : ""}`;
   }
 
-  /** Models exported with the polynomial sine are exact on WebGPU too (see the ONNX contract). */
-  get approximateDerivatives(): boolean {
-    return false;
-  }
-
   private receive(message: FromWorker): void {
     if (message.type === "ready" || message.type === "init-error") return;
     if (message.type === "tile" || message.type === "evaluated") recordModelRuns(message.runs);

@@ -34,8 +34,6 @@ export interface PictureRequest {
 export interface Renderer {
   /** For the status line, e.g. "wasm · 2 threads". */
   readonly description: string;
-  /** WebGPU's native sin is only ~2e-4 accurate; models exported with the polynomial sine are exact. */
-  readonly approximateDerivatives: boolean;
   /** Starts rendering the view, abandoning the previous view job at once. */
   render(job: ViewJob): void;
   cancel(): void;

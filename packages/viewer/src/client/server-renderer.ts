@@ -76,7 +76,6 @@ async function rawSources(response: Response, points: number): Promise<{ sources
  */
 export class ServerRenderer implements Renderer {
   readonly description = "server (onnxruntime-node)";
-  readonly approximateDerivatives = false;
   private controller: AbortController | undefined;
   private nextJobId = 1;
   private runs = 0;
