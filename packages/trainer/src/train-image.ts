@@ -109,6 +109,14 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     omega0: options.omega0,
     peFrequencies: nyquistOctaves(Math.min(image.width, image.height)),
   });
+  // The same engine, device, seed and stop signal for the warm start and the run itself.
+  const engineSettings = {
+    seed: o.seed,
+    engine: o.engine,
+    device: options.device,
+    threads: options.threads,
+    signal: options.signal,
+  };
   const coarse = coarseStage(o.task, o.batch, image.width, image.height);
   let params = initParams(spec, o.seed);
   let coarseSeconds = 0;
@@ -124,12 +132,8 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
       lr: coarse.lr,
       schedule: "constant",
       batch: "full",
-      seed: o.seed,
-      engine: o.engine,
-      device: options.device,
-      threads: options.threads,
+      ...engineSettings,
       evalEvery: coarse.steps,
-      signal: options.signal,
     });
     params = warm.lastParams;
     coarseSeconds = warm.seconds;
@@ -144,13 +148,9 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     lr: o.lr,
     schedule: o.schedule,
     batch: o.batch,
-    seed: o.seed,
-    engine: o.engine,
-    device: options.device,
-    threads: options.threads,
+    ...engineSettings,
     evalEvery: options.evalEvery,
     onStep: options.onStep,
-    signal: options.signal,
   });
   // The reported time includes the warm start.
   const result = { ...trained, seconds: trained.seconds + coarseSeconds };

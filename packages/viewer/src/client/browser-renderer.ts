@@ -156,12 +156,11 @@ export class BrowserRenderer implements Renderer {
 
   async probe(model: ModelEntry): Promise<ProbeResult> {
     const url = this.fileUrl(model, "image")!;
-    const result = await probeCosts(BROWSER_PROBE_SIDES, async (side) => {
+    return probeCosts(BROWSER_PROBE_SIDES, async (side) => {
       const { ms } = await this.evaluate(url, regionGrid(side, side, TRAINING_DOMAIN), ["image"]);
       this.noteSpeed(url, side * side, ms);
       return ms;
     });
-    return result;
   }
 
   renderPng(request: PictureRequest, signal: AbortSignal): Promise<Blob> {

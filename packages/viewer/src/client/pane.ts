@@ -1,9 +1,9 @@
-import { formatRegion, type Region, type RenderOutput, renderSource, valuesPerPoint } from "@siren-onnx/core";
+import { formatRegion, type Region, type RenderOutput, renderSource } from "@siren-onnx/core";
 import { drawOrientation } from "./orientation.ts";
 import { finalPicture, formatScale, pictureScale, previewPicture, toImageData } from "./pictures.ts";
 import type { Level } from "./render-plan.ts";
 import { regionToPixels, type View } from "./view.ts";
-import { channelValues, sliceRows, sourcesCover } from "./view-sources.ts";
+import { channelValues, floatsPerPoint, slicePoints, sourcesCover } from "./view-sources.ts";
 import type { SourceName, Sources } from "./worker-protocol.ts";
 
 interface LevelState extends Level {
@@ -175,7 +175,7 @@ export class Pane {
     this.channels = channels;
     const points = (rowEnd - rowStart) * level.width;
     for (const [name, values] of Object.entries(sources) as Array<[SourceName, Float32Array]>) {
-      const perPoint = values.length / points;
+      const perPoint = floatsPerPoint(name, channels);
       level.sources[name] ??= new Float32Array(level.width * level.height * perPoint);
       level.sources[name].set(values, rowStart * level.width * perPoint);
     }
@@ -264,15 +264,9 @@ export class Pane {
       const col = Math.round(((px - 0.5) * (l.width - 1)) / Math.max(1, width - 1));
       const row = Math.round(((py - 0.5) * (l.height - 1)) / Math.max(1, height - 1));
       if (row < 0 || col < 0 || row >= l.rowsDone || col >= l.width) continue;
-      const point = sliceRows(l.sources, l.width, this.channels, row, row + 1);
-      const offset = col * this.channels;
-      const perPoint = valuesPerPoint(this.output, this.channels);
-      const one: Sources = {};
-      for (const [name, v] of Object.entries(point) as Array<[SourceName, Float32Array]>) {
-        const k = name === "gradient" ? 2 : 1;
-        one[name] = v.subarray(k * offset, k * (offset + this.channels));
-      }
-      return Array.from(channelValues(this.output, one, 1, this.channels).subarray(0, perPoint));
+      const index = row * l.width + col;
+      const point = slicePoints(l.sources, this.channels, index, index + 1);
+      return Array.from(channelValues(this.output, point, 1, this.channels));
     }
     return undefined;
   }

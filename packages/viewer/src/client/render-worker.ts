@@ -132,8 +132,7 @@ async function renderStep(job: RenderJob): Promise<boolean> {
   const rowEnd = Math.min(height, job.row + tileRowsFor(width, msPerPoint.get(task.modelUrl)));
   const coords = regionGridRows(width, height, region, job.row, rowEnd);
   const { sources, channels, ms } = await runModel(task.modelUrl, coords, task.fetch);
-  const live = job === viewJob || saveJobs.includes(job);
-  if (live) {
+  if (isLive(job)) {
     post(
       {
         type: "tile",
@@ -170,6 +169,11 @@ function yieldToMessages(): Promise<void> {
   });
 }
 
+/** Not yet superseded or cancelled. */
+function isLive(job: RenderJob): boolean {
+  return job === viewJob || saveJobs.includes(job);
+}
+
 function endJob(job: RenderJob): void {
   if (job === viewJob) viewJob = undefined;
   const i = saveJobs.indexOf(job);
@@ -193,12 +197,12 @@ async function pump(): Promise<void> {
     if (!job) break;
     try {
       if (await renderStep(job)) {
-        const live = job === viewJob || saveJobs.includes(job);
+        const live = isLive(job);
         endJob(job);
         if (live) post({ type: "done", jobId: job.message.jobId, ms: performance.now() - job.started });
       }
     } catch (err) {
-      const live = job === viewJob || saveJobs.includes(job);
+      const live = isLive(job);
       endJob(job);
       if (live) post({ type: "error", jobId: job.message.jobId, message: (err as Error).message ?? String(err) });
     }

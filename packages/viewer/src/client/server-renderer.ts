@@ -11,7 +11,7 @@ import {
   type ViewJob,
   ViewJobTracker,
 } from "./renderer.ts";
-import { sourcesToFetch } from "./view-sources.ts";
+import { floatsPerPoint, sourcesToFetch } from "./view-sources.ts";
 import type { SourceName, Sources } from "./worker-protocol.ts";
 
 /** Refused while the server's render queue is full: retry this many times, as Retry-After says. */
@@ -59,7 +59,7 @@ async function rawSources(response: Response, points: number): Promise<{ sources
   const sources: Sources = {};
   let at = 0;
   for (const name of names) {
-    const n = points * channels * (name === "gradient" ? 2 : 1);
+    const n = points * floatsPerPoint(name, channels);
     sources[name] = all.subarray(at, at + n);
     at += n;
   }

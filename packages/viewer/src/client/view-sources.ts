@@ -24,12 +24,17 @@ export function channelValues(output: RenderOutput, sources: Sources, points: nu
   return out;
 }
 
-/** Sub-rows [from, to) of per-point arrays of a `width`-wide grid. */
-export function sliceRows(sources: Sources, width: number, channels: number, from: number, to: number): Sources {
+/** Floats per point of an ONNX output: C, or 2C for the gradient [C, 2]. */
+export function floatsPerPoint(name: SourceName, channels: number): number {
+  return (name === "gradient" ? 2 : 1) * channels;
+}
+
+/** Points [from, to) of every kept output (views, no copies). */
+export function slicePoints(sources: Sources, channels: number, from: number, to: number): Sources {
   const out: Sources = {};
   for (const [name, values] of Object.entries(sources) as Array<[SourceName, Float32Array]>) {
-    const perPoint = (name === "gradient" ? 2 : 1) * channels;
-    out[name] = values.subarray(from * width * perPoint, to * width * perPoint);
+    const k = floatsPerPoint(name, channels);
+    out[name] = values.subarray(from * k, to * k);
   }
   return out;
 }
