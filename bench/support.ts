@@ -5,6 +5,17 @@ import { type Checkpoint, createSpec, initParams } from "@siren-onnx/core";
 
 export const TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 export const TORCH_SCRIPT = fileURLToPath(new URL("./torch_reference.py", import.meta.url));
+export const TORCH_STEPS_SCRIPT = fileURLToPath(new URL("./gpu_anchor.py", import.meta.url));
+
+/**
+ * The two BLAS configurations PyTorch is timed in: the environment's (which may pin OpenBLAS to
+ * its Haswell kernels) and OpenBLAS's own choice for this CPU (its AVX-512 kernels on Zen 5).
+ * Benchmarks compare against the faster; tests and CI never unset them.
+ */
+export const BLAS_CONFIGS = [
+  { label: "environment's OpenBLAS settings", unset: [] as string[] },
+  { label: "OPENBLAS_CORETYPE unset", unset: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] },
+];
 
 /** Median wall time in ms of `runs` calls after `warmup` unmeasured ones. */
 export async function timeMedian(fn: () => Promise<unknown>, runs = 5, warmup = 2): Promise<number> {
@@ -29,10 +40,20 @@ export function torchAvailable(): boolean {
   }
 }
 
-/** Runs the PyTorch reference script; yields each JSON line it prints. */
-export async function* runTorch(args: string[]): AsyncGenerator<Record<string, unknown>> {
-  const env = { ...process.env, ...(existsSync(TCMALLOC) ? { LD_PRELOAD: TCMALLOC } : {}) };
-  const child = spawn("/usr/bin/python3", [TORCH_SCRIPT, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * Runs a PyTorch script (default the reference script) with tcmalloc preloaded and the given
+ * environment variables removed; yields each JSON line it prints on stdout.
+ */
+export async function* runTorch(
+  args: string[],
+  options: { script?: string; unset?: readonly string[]; quiet?: boolean } = {},
+): AsyncGenerator<Record<string, unknown>> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(existsSync(TCMALLOC) ? { LD_PRELOAD: TCMALLOC } : {}) };
+  for (const name of options.unset ?? []) delete env[name];
+  const child = spawn("/usr/bin/python3", [options.script ?? TORCH_SCRIPT, ...args], {
+    env,
+    stdio: ["ignore", "pipe", options.quiet ? "ignore" : "inherit"],
+  });
   let buffer = "";
   for await (const chunk of child.stdout) {
     buffer += chunk;

@@ -1,9 +1,11 @@
 """Independent PyTorch implementation of the reference SIREN (Sitzmann et al. 2020), used by
-`pnpm bench` for speed and quality comparisons. Reads the training image as raw float32
-values in [-1, 1] (written by the caller) so that both sides fit exactly the same pixels.
+`pnpm bench` for the machine's matmul peak and by `pnpm bench:quality`. (The step times of
+`pnpm bench` come from gpu_anchor.py, the same steps bench/gpu-check.sh times on a GPU.)
+`fit` reads the training image as raw float32 values in [-1, 1] (written by the caller) so
+that both sides fit exactly the same pixels.
 
-usage: python3 torch_reference.py speed <size>
-       python3 torch_reference.py fit <pixels.f32> <size> <steps> <lr> <report_every>
+usage: python3 torch_reference.py sgemm
+       python3 torch_reference.py fit <pixels.f32> <size> <steps> <lr> <report_every> [<dx.f32> <dy.f32>]
 Prints one JSON object per line.
 """
 import json
@@ -44,50 +46,61 @@ def grid(size):
     return torch.stack([x.reshape(-1), y.reshape(-1)], dim=-1)
 
 
-def speed(size):
-    torch.manual_seed(0)
-    model = siren()
-    coords = grid(size)
-    target = torch.sin(coords[:, :1] * 3)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+def sgemm():
+    """The machine's matmul peak as PyTorch's BLAS reaches it: the SIREN layer's shape and a square one."""
     result = {}
-    for name, batch in (("full", coords.shape[0]), ("16384", 16384)):
+    for name, (m, k, n) in (("65536x256x256", (65536, 256, 256)), ("2048", (2048, 2048, 2048))):
+        a, b = torch.rand(m, k), torch.rand(k, n)
+        out = torch.empty(m, n)
+        for _ in range(2):
+            torch.mm(a, b, out=out)
         times = []
-        for i in range(6):
-            idx = torch.randint(0, coords.shape[0], (batch,)) if batch < coords.shape[0] else slice(None)
+        for _ in range(7):
             t0 = time.perf_counter()
-            opt.zero_grad()
-            loss = ((model(coords[idx]) - target[idx]) ** 2).mean()
-            loss.backward()
-            opt.step()
+            torch.mm(a, b, out=out)
             times.append(time.perf_counter() - t0)
-        result[name] = 1000 * sorted(times[2:])[len(times[2:]) // 2]
-    with torch.no_grad():
-        t0 = time.perf_counter()
-        model(coords)
-        result["forward"] = 1000 * (time.perf_counter() - t0)
-    print(json.dumps({"msPerStep": result}))
+        result[name] = 2 * m * k * n / sorted(times)[3] / 1e9
+    print(json.dumps({"gflops": result}))
 
 
-def fit(pixels_path, size, steps, lr, every):
+def fit(pixels_path, size, steps, lr, every, gradient_paths=None):
+    """Full-batch Adam at a constant lr. With gradient_paths (dx.f32, dy.f32: the project's own
+    targets), the loss is the Poisson task's: 0.5 (mse(d/dx) + mse(d/dy)) of the analytic gradient,
+    and the image is only used for psnrAffine (a least-squares a * prediction + b first)."""
+    np = __import__("numpy")
     torch.manual_seed(0)
-    target = torch.from_numpy(__import__("numpy").fromfile(pixels_path, dtype="float32")).reshape(-1, 1)
+    image = torch.from_numpy(np.fromfile(pixels_path, dtype="float32")).reshape(-1, 1)
     coords = grid(size)
     model = siren()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    if gradient_paths:
+        dx, dy = (torch.from_numpy(np.fromfile(p, dtype="float32")).reshape(-1, 1) for p in gradient_paths)
+        x = coords.clone().requires_grad_(True)
+
+    def loss_fn():
+        if not gradient_paths:
+            return ((model(coords) - image) ** 2).mean()
+        g = torch.autograd.grad(model(x).sum(), x, create_graph=True)[0]
+        return 0.5 * (((g[:, :1] - dx) ** 2).mean() + ((g[:, 1:] - dy) ** 2).mean())
+
     for step in range(1, steps + 1):
         opt.zero_grad()
-        loss = ((model(coords) - target) ** 2).mean()
+        loss = loss_fn()
         loss.backward()
         opt.step()
         if step % every == 0:
             with torch.no_grad():
-                mse = ((model(coords).clamp(-1, 1) - target) ** 2).mean().item()
-            print(json.dumps({"step": step, "psnr": 10 * math.log10(4 / mse)}), flush=True)
+                pred = model(coords)
+                if gradient_paths:
+                    a = torch.cat([pred, torch.ones_like(pred)], dim=1).double()
+                    coef = torch.linalg.lstsq(a, image.double()).solution
+                    pred = (a @ coef).float()
+                mse = ((pred.clamp(-1, 1) - image) ** 2).mean().item()
+            print(json.dumps({"step": step, "loss": loss.item(), "psnr": 10 * math.log10(4 / mse)}), flush=True)
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "speed":
-        speed(int(sys.argv[2]))
+    if sys.argv[1] == "sgemm":
+        sgemm()
     else:
-        fit(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
+        fit(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), sys.argv[7:9] or None)

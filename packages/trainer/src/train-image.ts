@@ -52,6 +52,8 @@ export interface TrainImageOptions {
   hiddenLayers?: number;
   omega0?: number;
   evalEvery?: number;
+  /** Run the task's coarse warm start where it has one (TaskTrainingDefaults.coarse); default true. */
+  warmStart?: boolean;
   /** Run directory; default runs/<image>-<model>[-<task>]. */
   out?: string;
   force?: boolean;
@@ -72,7 +74,16 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
   } as Required<
     Omit<
       TrainImageOptions,
-      "device" | "threads" | "omega0" | "evalEvery" | "onStep" | "signal" | "taskSettings" | "out" | "gray"
+      | "device"
+      | "threads"
+      | "omega0"
+      | "evalEvery"
+      | "warmStart"
+      | "onStep"
+      | "signal"
+      | "taskSettings"
+      | "out"
+      | "gray"
     >
   > &
     TrainImageOptions;
@@ -117,7 +128,7 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     threads: options.threads,
     signal: options.signal,
   };
-  const coarse = coarseStage(o.task, o.batch, image.width, image.height);
+  const coarse = options.warmStart === false ? undefined : coarseStage(o.task, o.batch, image.width, image.height);
   let params = initParams(spec, o.seed);
   let coarseSeconds = 0;
   if (coarse) {
@@ -134,6 +145,7 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
       batch: "full",
       ...engineSettings,
       evalEvery: coarse.steps,
+      onStep: options.onStep && ((info) => options.onStep?.({ ...info, stage: `warm start ${coarse.size}²` })),
     });
     params = warm.lastParams;
     coarseSeconds = warm.seconds;

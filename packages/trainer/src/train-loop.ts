@@ -52,6 +52,8 @@ export interface StepInfo {
   steps: number;
   loss: number;
   lastMetrics?: TaskMetrics;
+  /** Set during a run's coarse warm start (e.g. "warm start 128²"); absent for the run proper. */
+  stage?: string;
 }
 
 export interface TrainLoopResult {

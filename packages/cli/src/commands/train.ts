@@ -40,6 +40,7 @@ interface TrainFlags {
   alpha?: string;
   points?: string;
   resume?: string;
+  warmStart: boolean;
 }
 
 /** The only options that go with --resume: a resumed run keeps its settings and its folder. */
@@ -123,6 +124,7 @@ export function registerTrain(program: Command): void {
     .option("--image2 <path>", "blend: the second image")
     .option("--alpha <x>", "blend: weight of the first image's gradient")
     .option("--points <k>", "inpaint: number of known pixels")
+    .option("--no-warm-start", "skip the task's coarse warm start (fit and the derivative tasks have one above 128²)")
     .option("--out <dir>", "run directory (default runs/<image>-<model>[-<task>])")
     .option("--force", "overwrite the run files of a non-empty --out directory")
     .option("--resume <run-dir>", "continue a stopped run in its folder, up to --steps total (default: its own target)")
@@ -159,6 +161,7 @@ export function registerTrain(program: Command): void {
         width: parsePositiveInt(flags.width, "--width", 4096),
         hiddenLayers: parsePositiveInt(flags.layers, "--layers", 64),
         gray: flags.gray,
+        warmStart: flags.warmStart,
         out: flags.out,
         force: flags.force,
         taskSettings: {
@@ -181,6 +184,7 @@ type Train = (run: { signal: AbortSignal; onStep: (info: StepInfo) => void }) =>
 async function runTraining(train: Train): Promise<void> {
   let progress: Progress | undefined;
   let start: number | undefined;
+  let stage: string | undefined;
   const controller = new AbortController();
   const signals = stopOnSignals(controller, (message) => {
     progress?.stop();
@@ -189,10 +193,17 @@ async function runTraining(train: Train): Promise<void> {
   try {
     const { dir, result } = await train({
       signal: controller.signal,
-      onStep: ({ step, steps, loss, lastMetrics }) => {
+      onStep: ({ step, steps, loss, lastMetrics, stage: stepStage }) => {
+        if (stepStage !== stage) {
+          // The warm start has its own bar; the run proper starts a fresh one.
+          progress?.stop();
+          progress = undefined;
+          start = undefined;
+          stage = stepStage;
+        }
         // A resumed run counts (and estimates the time of) its new steps only.
         start ??= step - 1;
-        progress ??= new Progress(start > 0 ? `train (resumed at step ${start})` : "train", steps - start);
+        progress ??= new Progress(stage ?? (start > 0 ? `train (resumed at step ${start})` : "train"), steps - start);
         progress.update(step - start, {
           loss: loss.toExponential(3),
           psnr: lastMetrics ? `${lastMetrics.psnr.toFixed(2)} dB` : "--",

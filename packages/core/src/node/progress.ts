@@ -6,6 +6,8 @@ export class Progress {
   private readonly start = Date.now();
   private lastPlain = 0;
   private lastDraw = 0;
+  /** The line is closed (a finished bar or stop()): nothing more to end. */
+  private ended = false;
   private readonly tty: boolean;
 
   constructor(
@@ -34,7 +36,10 @@ export class Progress {
       const width = 24;
       const filled = Math.round((width * done) / this.total);
       this.stream.write(`\r\x1b[2K[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${text}`);
-      if (finished) this.stream.write("\n");
+      if (finished) {
+        this.stream.write("\n");
+        this.ended = true;
+      }
       this.lastDraw = now;
     } else {
       this.stream.write(`${text}\n`);
@@ -44,7 +49,8 @@ export class Progress {
 
   /** Ends an interrupted display cleanly (the next output starts on a fresh line). */
   stop(): void {
-    if (this.tty) this.stream.write("\n");
+    if (this.tty && !this.ended) this.stream.write("\n");
+    this.ended = true;
   }
 }
 
