@@ -3,14 +3,13 @@
  * graphs of a reference-size SIREN (2 -> 4 x 256 -> 1, random init) rendered in tiles through
  * the same renderValues the CLI uses, against a matmul-bound limit measured in the same run.
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Checkpoint,
   forwardFlopsPerPoint,
-  Graph,
-  GraphOps,
   layerShapes,
   type ModelSpec,
   SeededRandom,
@@ -20,10 +19,10 @@ import {
   DEFAULT_TILE_POINTS,
   exportModelBytes,
   type GraphOptions,
-  graphToOnnx,
   loadRenderModel,
   renderValues,
 } from "@siren-onnx/exporter";
+import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
 import * as ort from "onnxruntime-node";
 import { referenceCheckpoint, timeMedian } from "./support.ts";
 

@@ -1,5 +1,6 @@
-import { createSpec, forwardFlopsPerPoint, Graph, GraphOps, initParams, regionGrid } from "@siren-onnx/core";
-import { graphToOnnx, sessionOptions } from "@siren-onnx/exporter";
+import { createSpec, forwardFlopsPerPoint, initParams, regionGrid } from "@siren-onnx/core";
+import { sessionOptions } from "@siren-onnx/exporter";
+import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
 import { createEngine, DEFAULT_ADAM, type EngineName } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 import { fmt, runTorch, TCMALLOC, timeMedian, torchAvailable } from "./support.ts";

@@ -2,10 +2,7 @@ import { basename, dirname, join } from "node:path";
 import {
   type Checkpoint,
   forwardJet,
-  Graph,
-  GraphOps,
   layerScale,
-  lowerTrig,
   type ModelParams,
   type ModelSpec,
   modelLabel,
@@ -14,8 +11,7 @@ import {
   UserError,
 } from "@siren-onnx/core";
 import { loadCheckpoint } from "@siren-onnx/core/node";
-import { metadataProps } from "./model-metadata.ts";
-import { graphToOnnx } from "./onnx-model.ts";
+import { Graph, GraphOps, graphToOnnx, lowerTrig, metadataProps } from "@siren-onnx/onnx-graph";
 import { assertWritable, isDirectory, writeOutputFile } from "./output-files.ts";
 
 export interface GraphOptions {
@@ -32,7 +28,7 @@ export interface GraphOptions {
 
 /**
  * "native": ONNX Sin/Cos nodes, each runtime's own (onnxruntime-node CPU: fastest on few cores).
- * "polynomial": core's lowerTrig, a range reduction and minimax polynomials from
+ * "polynomial": onnx-graph's lowerTrig, a range reduction and minimax polynomials from
  * Mul/Add/Sub/Round/Abs/Sign, <= 3e-7 from float64 for |x| <= 1e5 on every runtime; faster in
  * onnxruntime-web's wasm backend (whose Sin is a scalar loop) and accurate on WebGPU (whose sin
  * is ~2e-4 and only in [-pi, pi]), but 1.4-2.5x slower renders on onnxruntime-node with 2 CPU

@@ -1,7 +1,5 @@
 export * from "./devices.ts";
 export * from "./export-model.ts";
-export * from "./model-metadata.ts";
-export * from "./onnx-model.ts";
 export * from "./render.ts";
 export * from "./render-file.ts";
 export * from "./sessions.ts";

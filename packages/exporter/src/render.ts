@@ -20,11 +20,11 @@ import {
   UserError,
   valuesPerPoint,
 } from "@siren-onnx/core";
+import { type ModelMetadata, readModelMetadata } from "@siren-onnx/onnx-graph";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { CPU_DEVICE, type Device } from "./devices.ts";
 import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX } from "./export-model.ts";
-import { type ModelMetadata, readModelMetadata } from "./model-metadata.ts";
 import { createSession, firstLine } from "./sessions.ts";
 
 export type { RenderOutput } from "@siren-onnx/core";

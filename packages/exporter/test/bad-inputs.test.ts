@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Graph, GraphOps, UserError } from "@siren-onnx/core";
+import { UserError } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
+import { Graph, GraphOps, graphToOnnx, readModelMetadata } from "@siren-onnx/onnx-graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorLines, runCli } from "../../../test/support/cli.ts";
 import { exportCheckpoint, exportModelBytes } from "../src/export-model.ts";
-import { readModelMetadata } from "../src/model-metadata.ts";
-import { graphToOnnx } from "../src/onnx-model.ts";
 import { loadRenderModel, validateRenderRequest } from "../src/render.ts";
 import { renderFormat } from "../src/render-file.ts";
 import { assertJsonSize } from "../src/value-files.ts";

@@ -11,10 +11,10 @@ import {
   VALUE_CONVENTION,
 } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
+import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import onnxProto from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCheckpoint, exportModelBytes } from "../src/export-model.ts";
-import { readModelMetadata } from "../src/model-metadata.ts";
 import { onnxCheck, runOnnx, smallCheckpoint, tempDir } from "./fixtures.ts";
 
 const { onnx } = onnxProto;

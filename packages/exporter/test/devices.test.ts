@@ -1,15 +1,16 @@
 /** Device names, the Vulkan setup as the loader reads it, session options and the WebGPU rewrite (no GPU needed). */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Graph, UserError } from "@siren-onnx/core";
+import { UserError } from "@siren-onnx/core";
+import { Graph, graphToOnnx, webgpuCompatibleModel, withPolynomialTrig } from "@siren-onnx/onnx-graph";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDeviceName, vulkanSetup } from "../src/devices.ts";
 import { exportModelBytes } from "../src/export-model.ts";
-import { graphToOnnx } from "../src/onnx-model.ts";
-import { sessionOptions, webgpuCompatibleModel, withPolynomialTrig } from "../src/sessions.ts";
+import { sessionOptions } from "../src/sessions.ts";
 import { smallCheckpoint } from "./fixtures.ts";
 
 describe("--device", () => {

@@ -1,5 +1,5 @@
 import type { RenderOutput } from "@siren-onnx/core";
-import type { ModelMetadata } from "@siren-onnx/exporter";
+import type { ModelMetadata } from "@siren-onnx/onnx-graph";
 
 /** What GET /api/models returns; shared by the server and the page (types and pure functions only). */
 
