@@ -26,16 +26,10 @@ import {
   type Supervision,
   TARGET_NAMES,
 } from "@siren-onnx/core";
-import {
-  type Device,
-  exportModelBytes,
-  parseDeviceName,
-  RenderModel,
-  renderValues,
-  resolveDevice,
-  sessionOptions,
-} from "@siren-onnx/exporter";
+import { exportModelBytes } from "@siren-onnx/exporter";
 import { type Graph, graphToOnnx, lowerTrig, webgpuCompatibleModel } from "@siren-onnx/onnx-graph";
+import { RenderModel, renderValues } from "@siren-onnx/renderer";
+import { type Device, parseDeviceName, resolveDevice, sessionOptions } from "@siren-onnx/sessions";
 import {
   ADAM_M,
   ADAM_V,

@@ -6,8 +6,8 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createSpec, initParams, regionGrid, type Supervision, TARGET_NAMES } from "@siren-onnx/core";
-import { sessionOptions } from "@siren-onnx/exporter";
 import { graphToOnnx } from "@siren-onnx/onnx-graph";
+import { sessionOptions } from "@siren-onnx/sessions";
 import { buildTrainingStepGraph, DEFAULT_ADAM } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 

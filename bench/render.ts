@@ -15,14 +15,9 @@ import {
   SeededRandom,
   TRAINING_DOMAIN,
 } from "@siren-onnx/core";
-import {
-  DEFAULT_TILE_POINTS,
-  exportModelBytes,
-  type GraphOptions,
-  loadRenderModel,
-  renderValues,
-} from "@siren-onnx/exporter";
+import { exportModelBytes, type GraphOptions } from "@siren-onnx/exporter";
 import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { DEFAULT_TILE_POINTS, loadRenderModel, renderValues } from "@siren-onnx/renderer";
 import * as ort from "onnxruntime-node";
 import { referenceCheckpoint, timeMedian } from "./support.ts";
 

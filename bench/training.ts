@@ -1,6 +1,6 @@
 import { createSpec, forwardFlopsPerPoint, initParams, regionGrid } from "@siren-onnx/core";
-import { sessionOptions } from "@siren-onnx/exporter";
 import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { sessionOptions } from "@siren-onnx/sessions";
 import { createEngine, DEFAULT_ADAM, type EngineName } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 import { fmt, runTorch, TCMALLOC, timeMedian, torchAvailable } from "./support.ts";

@@ -15,8 +15,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSpec, initParams, regionGrid, SeededRandom, TARGET_NAMES, TRAINING_DOMAIN } from "@siren-onnx/core";
-import { exportModelBytes, loadRenderModel, renderValues, sessionOptions, type TrigMode } from "@siren-onnx/exporter";
+import { exportModelBytes, type TrigMode } from "@siren-onnx/exporter";
 import { graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
+import { loadRenderModel, renderValues } from "@siren-onnx/renderer";
+import { sessionOptions } from "@siren-onnx/sessions";
 import {
   ADAM_M,
   ADAM_V,

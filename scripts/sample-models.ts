@@ -9,9 +9,16 @@ import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type ModelKind, modelLabel, parsePositiveInt, UserError } from "@siren-onnx/core";
+import {
+  DERIVATIVE_MODEL_SUFFIX,
+  IMAGE_MODEL_SUFFIX,
+  type ModelKind,
+  modelLabel,
+  parsePositiveInt,
+  UserError,
+} from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
-import { DERIVATIVE_MODEL_SUFFIX, exportCheckpoint, IMAGE_MODEL_SUFFIX } from "@siren-onnx/exporter";
+import { exportCheckpoint } from "@siren-onnx/exporter";
 import { RUN_FILES, trainImage } from "@siren-onnx/trainer";
 
 export const SAMPLE_KINDS: ModelKind[] = ["sine", "relu", "tanh", "sigmoid", "relu-pe"];

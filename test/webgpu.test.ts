@@ -18,15 +18,10 @@ import {
   type Supervision,
   TARGET_NAMES,
 } from "@siren-onnx/core";
-import {
-  createSession,
-  type Device,
-  exportModelBytes,
-  RenderModel,
-  renderValues,
-  resolveDevice,
-} from "@siren-onnx/exporter";
+import { exportModelBytes } from "@siren-onnx/exporter";
 import { Graph, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { RenderModel, renderValues } from "@siren-onnx/renderer";
+import { createSession, type Device, resolveDevice } from "@siren-onnx/sessions";
 import { createOnnxEngine, DEFAULT_ADAM, type EngineOptions, type TrainingEngine } from "@siren-onnx/trainer";
 import type * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

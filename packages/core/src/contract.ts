@@ -6,6 +6,12 @@ export const ONNX_OPSET = 17;
 export const PRODUCER_NAME = "siren-onnx";
 export const PRODUCER_VERSION = "0.1.0";
 
+/** The file name suffixes of the two models written per checkpoint: `<name>.onnx` (image only) and `<name>.deriv.onnx` (image, gradient, laplacian). */
+export const IMAGE_MODEL_SUFFIX = ".onnx";
+export const DERIVATIVE_MODEL_SUFFIX = ".deriv.onnx";
+/** Name of the checkpoint inside a trainer run directory. */
+export const RUN_CHECKPOINT = "checkpoint.safetensors";
+
 /** Keys of the exported models' metadata_props. */
 export const METADATA_KEYS = {
   spec: "siren.spec",

@@ -1,18 +1,20 @@
 import { basename, dirname, join } from "node:path";
 import {
   type Checkpoint,
+  DERIVATIVE_MODEL_SUFFIX,
   forwardJet,
+  IMAGE_MODEL_SUFFIX,
   layerScale,
   type ModelParams,
   type ModelSpec,
   modelLabel,
   ONNX_INPUT,
   ONNX_OUTPUTS,
+  RUN_CHECKPOINT,
   UserError,
 } from "@siren-onnx/core";
-import { loadCheckpoint } from "@siren-onnx/core/node";
+import { assertWritable, isDirectory, loadCheckpoint, writeOutputFile } from "@siren-onnx/core/node";
 import { Graph, GraphOps, graphToOnnx, lowerTrig, metadataProps } from "@siren-onnx/onnx-graph";
-import { assertWritable, isDirectory, writeOutputFile } from "./output-files.ts";
 
 export interface GraphOptions {
   /** Add the `gradient` and `laplacian` outputs. */
@@ -35,12 +37,6 @@ export interface GraphOptions {
  * threads, hence not the default (README, "sin and cos", has the figures).
  */
 export type TrigMode = "native" | "polynomial";
-
-/** The file name suffixes of the two models written per checkpoint. */
-export const IMAGE_MODEL_SUFFIX = ".onnx";
-export const DERIVATIVE_MODEL_SUFFIX = ".deriv.onnx";
-/** Name of the checkpoint inside a trainer run directory. */
-export const RUN_CHECKPOINT = "checkpoint.safetensors";
 
 /** Weights with each layer's scale (omega0 of sine and gauss hidden layers) multiplied in, and a spec whose scales are all 1. */
 export function foldLayerScales(spec: ModelSpec, params: ModelParams): { spec: ModelSpec; params: ModelParams } {

@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Checkpoint, float64Ops, forwardJet, matrix, paramsToMatrices, SeededRandom } from "@siren-onnx/core";
+import { exportModelBytes } from "@siren-onnx/exporter";
 import onnxProto from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportModelBytes } from "../src/export-model.ts";
-import { onnxCheck, relativeError, runOnnx, smallCheckpoint, tempDir } from "./fixtures.ts";
+import { onnxCheck, relativeError, runOnnx, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
 
 const { onnx } = onnxProto;
 const opTypes = (bytes: Uint8Array) => (onnx.ModelProto.decode(bytes).graph?.node ?? []).map((n) => n.opType ?? "");

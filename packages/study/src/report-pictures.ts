@@ -5,7 +5,7 @@
 import { join, posix } from "node:path";
 import { colorize, type Region, type RenderOutput, TRAINING_DOMAIN } from "@siren-onnx/core";
 import { writeFileAtomic } from "@siren-onnx/core/node";
-import { loadRenderModel, type RenderModel, renderPng, renderSources, renderValues } from "@siren-onnx/exporter";
+import { loadRenderModel, type RenderModel, renderPng, renderSources, renderValues } from "@siren-onnx/renderer";
 import {
   AFFINE_RECONSTRUCTION_FILE,
   BLEND_REFERENCE_FILE,

@@ -1,6 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/exporter";
+import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/renderer";
 import type { ModelListing } from "@siren-onnx/viewer";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import type { ModelParams } from "@siren-onnx/core";
-import { createSession, parseDeviceName, resolveDevice } from "@siren-onnx/exporter";
 import { Graph, graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
+import { createSession, parseDeviceName, resolveDevice } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import type { EngineOptions, StepBatch, TrainingEngine } from "./engine.ts";
 import {

@@ -1,8 +1,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
-import { modelLabel } from "@siren-onnx/core";
-import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX } from "@siren-onnx/exporter";
+import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX, modelLabel } from "@siren-onnx/core";
 import { type ModelMetadata, readModelMetadata } from "@siren-onnx/onnx-graph";
 import type { ModelEntry, ModelListing, SkippedFile } from "../shared/model-entry.ts";
 

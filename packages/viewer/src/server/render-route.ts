@@ -1,4 +1,4 @@
-import { defaultRenderSize, RAW_SOURCES, renderPng, renderSources, validateRenderRequest } from "@siren-onnx/exporter";
+import { defaultRenderSize, RAW_SOURCES, renderPng, renderSources, validateRenderRequest } from "@siren-onnx/renderer";
 import type { Request, RequestHandler, Response } from "express";
 import { modelFileFor } from "../shared/model-entry.ts";
 import { HttpError, sendError } from "./http-errors.ts";

@@ -1,6 +1,6 @@
 import { extname } from "node:path";
 import { renderShape, UserError, valuesPerPoint } from "@siren-onnx/core";
-import { assertWritable, writeOutputFile } from "./output-files.ts";
+import { assertWritable, writeOutputFile } from "@siren-onnx/core/node";
 import { type RenderModel, type RenderOptions, renderPng, renderValues } from "./render.ts";
 import { assertJsonSize, encodeNpy, encodeValuesJson } from "./value-files.ts";
 

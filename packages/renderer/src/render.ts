@@ -5,8 +5,10 @@
 import { readFile, stat } from "node:fs/promises";
 import {
   colorize,
+  DERIVATIVE_MODEL_SUFFIX,
   extractRenderValues,
   formatRegion,
+  IMAGE_MODEL_SUFFIX,
   needsDerivatives,
   ONNX_INPUT,
   parsePositiveInt,
@@ -21,14 +23,9 @@ import {
   valuesPerPoint,
 } from "@siren-onnx/core";
 import { type ModelMetadata, readModelMetadata } from "@siren-onnx/onnx-graph";
+import { CPU_DEVICE, createSession, type Device, firstLine } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
-import { CPU_DEVICE, type Device } from "./devices.ts";
-import { DERIVATIVE_MODEL_SUFFIX, IMAGE_MODEL_SUFFIX } from "./export-model.ts";
-import { createSession, firstLine } from "./sessions.ts";
-
-export type { RenderOutput } from "@siren-onnx/core";
-export { colorize } from "@siren-onnx/core";
 
 /** Largest width or height of a render. */
 export const MAX_RENDER_SIDE = 16384;
@@ -105,7 +102,7 @@ export function defaultRenderSize(
   };
 }
 
-/** Where a model renders (sessions.ts holds the session options). */
+/** Where a model renders (@siren-onnx/sessions holds the session options). */
 export interface RenderDevice {
   /** Default the CPU; resolve --device with resolveDevice. */
   device?: Device;

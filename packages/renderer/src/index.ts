@@ -1,0 +1,3 @@
+export * from "./render.ts";
+export * from "./render-file.ts";
+export * from "./value-files.ts";
