@@ -15,11 +15,12 @@ import {
   type ModelKind,
   modelLabel,
   parsePositiveInt,
+  RUN_FILES,
   UserError,
 } from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
 import { exportCheckpoint } from "@siren-onnx/exporter";
-import { RUN_FILES, trainImage } from "@siren-onnx/trainer";
+import { trainImage } from "@siren-onnx/trainer";
 
 export const SAMPLE_KINDS: ModelKind[] = ["sine", "relu", "tanh", "sigmoid", "relu-pe"];
 

@@ -1,20 +1,21 @@
 import { basename, dirname, join } from "node:path";
 import {
   type Checkpoint,
-  DERIVATIVE_MODEL_SUFFIX,
   forwardJet,
-  IMAGE_MODEL_SUFFIX,
   layerScale,
   type ModelParams,
   type ModelSpec,
+  metadataProps,
+  modelBaseName,
+  modelFilePaths,
   modelLabel,
   ONNX_INPUT,
   ONNX_OUTPUTS,
-  RUN_CHECKPOINT,
+  RUN_FILES,
   UserError,
 } from "@siren-onnx/core";
 import { assertWritable, isDirectory, loadCheckpoint, writeOutputFile } from "@siren-onnx/core/node";
-import { Graph, GraphOps, graphToOnnx, lowerTrig, metadataProps } from "@siren-onnx/onnx-graph";
+import { Graph, GraphOps, graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
 
 export interface GraphOptions {
   /** Add the `gradient` and `laplacian` outputs. */
@@ -110,8 +111,8 @@ export async function resolveCheckpoint(input: string): Promise<string> {
   const dir = await isDirectory(input);
   if (dir === undefined) throw new UserError(`no such run directory or checkpoint: ${input}`);
   if (!dir) return input;
-  const file = join(input, RUN_CHECKPOINT);
-  if ((await isDirectory(file)) !== false) throw new UserError(`run directory ${input} has no ${RUN_CHECKPOINT}`);
+  const file = join(input, RUN_FILES.checkpoint);
+  if ((await isDirectory(file)) !== false) throw new UserError(`run directory ${input} has no ${RUN_FILES.checkpoint}`);
   return file;
 }
 
@@ -140,12 +141,8 @@ export async function exportCheckpoint(
   // `-o some/folder/` (or an existing folder) puts the default model name inside it.
   const given = outPrefix ?? defaultModelPrefix(checkpointPath);
   const intoFolder = /[\\/]$/.test(given) || (await isDirectory(given)) === true;
-  const prefix = (intoFolder ? join(given, basename(defaultModelPrefix(checkpointPath))) : given).replace(
-    /(\.deriv)?\.onnx$/,
-    "",
-  );
-  const imageModel = prefix + IMAGE_MODEL_SUFFIX;
-  const derivativeModel = prefix + DERIVATIVE_MODEL_SUFFIX;
+  const prefix = modelBaseName(intoFolder ? join(given, basename(defaultModelPrefix(checkpointPath))) : given);
+  const { image: imageModel, derivatives: derivativeModel } = modelFilePaths(prefix);
   // Check both before writing either, so a refusal leaves nothing half-exported.
   for (const path of [imageModel, derivativeModel]) await assertWritable(path, options.force ?? false);
   const image = exportModelBytes(ckpt, { derivatives: false, trig: options.trig });

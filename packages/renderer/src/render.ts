@@ -8,8 +8,11 @@ import {
   DERIVATIVE_MODEL_SUFFIX,
   extractRenderValues,
   formatRegion,
-  IMAGE_MODEL_SUFFIX,
-  needsDerivatives,
+  type ModelFiles,
+  type ModelMetadata,
+  modelBaseName,
+  modelFileFor,
+  modelFilePaths,
   ONNX_INPUT,
   parsePositiveInt,
   parseRegion,
@@ -22,7 +25,7 @@ import {
   UserError,
   valuesPerPoint,
 } from "@siren-onnx/core";
-import { type ModelMetadata, readModelMetadata } from "@siren-onnx/onnx-graph";
+import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import { CPU_DEVICE, createSession, type Device, firstLine } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
@@ -153,25 +156,22 @@ export class RenderModel {
 
   private constructor(
     private readonly main: LoadedFile,
-    /** The file with the derivative outputs, if any. */
-    readonly derivativesPath: string | undefined,
-    private readonly imagePath: string,
+    /** Which file serves which output (core's modelFileFor picks; there is always an image file). */
+    private readonly files: ModelFiles & { image: string },
     private readonly where: RenderDevice,
   ) {}
 
   static async load(path: string, where: RenderDevice = {}): Promise<RenderModel> {
     const main = await readModelFile(path);
-    const base = path.replace(/(\.deriv)?\.onnx$/, "");
-    const derivSibling = base + DERIVATIVE_MODEL_SUFFIX;
-    const imageSibling = base + IMAGE_MODEL_SUFFIX;
-    const derivativesPath = main.metadata.hasDerivatives
-      ? path
-      : path !== derivSibling && (await isFile(derivSibling))
-        ? derivSibling
-        : undefined;
-    const imagePath =
-      main.metadata.hasDerivatives && path !== imageSibling && (await isFile(imageSibling)) ? imageSibling : path;
-    const model = new RenderModel(main, derivativesPath, imagePath, where);
+    const siblings = modelFilePaths(modelBaseName(path));
+    const files = main.metadata.hasDerivatives
+      ? { image: path !== siblings.image && (await isFile(siblings.image)) ? siblings.image : path, derivatives: path }
+      : {
+          image: path,
+          derivatives:
+            path !== siblings.derivatives && (await isFile(siblings.derivatives)) ? siblings.derivatives : undefined,
+        };
+    const model = new RenderModel(main, files, where);
     await model.sessionFor(path); // fail early on a file onnxruntime rejects
     return model;
   }
@@ -190,18 +190,18 @@ export class RenderModel {
   }
 
   get hasDerivatives(): boolean {
-    return this.derivativesPath !== undefined;
+    return this.files.derivatives !== undefined;
   }
 
   /** The session that computes a render output (loading the sibling file when needed). */
   async session(output: RenderOutput): Promise<ort.InferenceSession> {
-    if (!needsDerivatives(output)) return this.sessionFor(this.imagePath);
-    if (!this.derivativesPath) {
+    const file = modelFileFor(this.files, output);
+    if (!file) {
       throw new UserError(
         `${this.path} has no derivative outputs and there is no ${this.path.replace(/\.onnx$/, DERIVATIVE_MODEL_SUFFIX)} beside it (siren export writes both)`,
       );
     }
-    return this.sessionFor(this.derivativesPath);
+    return this.sessionFor(file);
   }
 
   private sessionFor(path: string): Promise<ort.InferenceSession> {
