@@ -1,39 +1,22 @@
 /**
  * The one renderer: runs an exported model over a pixel grid of any region, in tiles so memory
- * stays bounded, and turns the values into pictures. Used by `siren render` and the viewer server.
+ * stays bounded (a signal stops it between tiles), and turns the values into pictures. Used by
+ * `siren render`, the viewer server and the study.
  */
-import { readFile, stat } from "node:fs/promises";
 import {
   colorize,
-  DERIVATIVE_MODEL_SUFFIX,
   extractRenderValues,
-  formatRegion,
-  type ModelFiles,
-  type ModelMetadata,
-  modelBaseName,
-  modelFileFor,
-  modelFilePaths,
   ONNX_INPUT,
   parsePositiveInt,
-  parseRegion,
-  parseRenderOutput,
-  type Region,
-  type RenderOutput,
   regionGridRows,
   renderSource,
-  TRAINING_DOMAIN,
-  UserError,
   valuesPerPoint,
 } from "@siren-onnx/core";
-import { readModelMetadata } from "@siren-onnx/onnx-graph";
-import { CPU_DEVICE, createSession, type Device, firstLine } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
+import type { RenderModel } from "./render-model.ts";
+import { type RenderRequest, validateRenderRequest } from "./render-request.ts";
 
-/** Largest width or height of a render. */
-export const MAX_RENDER_SIDE = 16384;
-/** Largest render of the CLI: 64 megapixels (8192 x 8192); the server passes a lower cap. */
-export const MAX_RENDER_PIXELS = 8192 * 8192;
 /**
  * Points per onnxruntime call: one 1024² batch needs 8.4 GB. 2,048-point tiles keep a layer's
  * [points, 256] activations (2 MB) in L2. On a quiet machine they are as fast as 4,096 or 16,384
@@ -41,199 +24,12 @@ export const MAX_RENDER_PIXELS = 8192 * 8192;
  * were 2x faster (3.1 s against 6.6 s), and a server stops a stale render sooner between them.
  */
 export const DEFAULT_TILE_POINTS = 2048;
-/** Default size when the model does not record its training image. */
-export const DEFAULT_RENDER_SIDE = 512;
-
-export interface RenderRequest {
-  width: number;
-  height: number;
-  region: Region;
-  output: RenderOutput;
-}
 
 export interface RenderOptions extends RenderRequest {
   tilePoints?: number;
   onProgress?: (donePoints: number, totalPoints: number) => void;
   /** Stops between tiles (e.g. when a server's client goes away). */
   signal?: AbortSignal;
-}
-
-/** Untrusted render parameters (CLI options or query strings). */
-export interface RenderRequestInput {
-  width: number | string;
-  height: number | string;
-  region?: Region | string;
-  output?: string;
-}
-
-/** Checks a render request against the size limits; every problem is a one-line UserError. */
-export function validateRenderRequest(
-  input: RenderRequestInput,
-  limits: { maxSide?: number; maxPixels?: number } = {},
-): RenderRequest {
-  const maxSide = limits.maxSide ?? MAX_RENDER_SIDE;
-  const maxPixels = limits.maxPixels ?? MAX_RENDER_PIXELS;
-  const width = parsePositiveInt(String(input.width), "width", maxSide);
-  const height = parsePositiveInt(String(input.height), "height", maxSide);
-  if (width * height > maxPixels) {
-    throw new UserError(
-      `${width} x ${height} is ${width * height} pixels, beyond the limit of ${maxPixels} pixels (${(maxPixels / 2 ** 20).toFixed(0)} megapixels)`,
-    );
-  }
-  const region =
-    input.region === undefined
-      ? TRAINING_DOMAIN
-      : parseRegion(typeof input.region === "string" ? input.region : formatRegion(input.region));
-  return { width, height, region, output: parseRenderOutput(input.output ?? "image") };
-}
-
-/** The training image size when the model records it, else 512²; one given side keeps the training aspect. */
-export function defaultRenderSize(
-  metadata: ModelMetadata,
-  width?: string | number,
-  height?: string | number,
-): { width: number | string; height: number | string } {
-  const w0 = metadata.source.width > 0 ? metadata.source.width : DEFAULT_RENDER_SIDE;
-  const h0 = metadata.source.height > 0 ? metadata.source.height : DEFAULT_RENDER_SIDE;
-  const scaled = (given: string | number, from: number, to: number) => {
-    const n = Number(given);
-    return Number.isFinite(n) && n > 0 ? Math.max(1, Math.round((n * to) / from)) : given;
-  };
-  return {
-    width: width ?? (height !== undefined ? scaled(height, h0, w0) : w0),
-    height: height ?? (width !== undefined ? scaled(width, w0, h0) : h0),
-  };
-}
-
-/** Where a model renders (@siren-onnx/sessions holds the session options). */
-export interface RenderDevice {
-  /** Default the CPU; resolve --device with resolveDevice. */
-  device?: Device;
-  /** CPU threads; default all cores. */
-  threads?: number;
-}
-
-interface LoadedFile {
-  path: string;
-  bytes: Uint8Array;
-  metadata: ModelMetadata;
-}
-
-async function readModelFile(path: string): Promise<LoadedFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? `model not found: ${path}` : `cannot read model ${path} (${code})`);
-  }
-  try {
-    return { path, bytes, metadata: readModelMetadata(bytes) };
-  } catch (err) {
-    throw new UserError(`${path}: ${(err as Error).message}`);
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
-/** Same weights and training: the sibling file was exported from the same checkpoint. */
-function sameModel(a: ModelMetadata, b: ModelMetadata): boolean {
-  return JSON.stringify([a.spec, a.training]) === JSON.stringify([b.spec, b.training]);
-}
-
-/**
- * An exported model ready to render. Given `<name>.onnx` (image only), derivative outputs come
- * from the sibling `<name>.deriv.onnx`; given `<name>.deriv.onnx`, image renders use the cheaper
- * `<name>.onnx` when it is there. Sessions are created on first use.
- */
-export class RenderModel {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-  private constructor(
-    private readonly main: LoadedFile,
-    /** Which file serves which output (core's modelFileFor picks; there is always an image file). */
-    private readonly files: ModelFiles & { image: string },
-    private readonly where: RenderDevice,
-  ) {}
-
-  static async load(path: string, where: RenderDevice = {}): Promise<RenderModel> {
-    const main = await readModelFile(path);
-    const siblings = modelFilePaths(modelBaseName(path));
-    const files = main.metadata.hasDerivatives
-      ? { image: path !== siblings.image && (await isFile(siblings.image)) ? siblings.image : path, derivatives: path }
-      : {
-          image: path,
-          derivatives:
-            path !== siblings.derivatives && (await isFile(siblings.derivatives)) ? siblings.derivatives : undefined,
-        };
-    const model = new RenderModel(main, files, where);
-    await model.sessionFor(path); // fail early on a file onnxruntime rejects
-    return model;
-  }
-
-  get path(): string {
-    return this.main.path;
-  }
-
-  get metadata(): ModelMetadata {
-    return this.main.metadata;
-  }
-
-  /** The device its sessions run on. */
-  get device(): Device {
-    return this.where.device ?? CPU_DEVICE;
-  }
-
-  get hasDerivatives(): boolean {
-    return this.files.derivatives !== undefined;
-  }
-
-  /** The session that computes a render output (loading the sibling file when needed). */
-  async session(output: RenderOutput): Promise<ort.InferenceSession> {
-    const file = modelFileFor(this.files, output);
-    if (!file) {
-      throw new UserError(
-        `${this.path} has no derivative outputs and there is no ${this.path.replace(/\.onnx$/, DERIVATIVE_MODEL_SUFFIX)} beside it (siren export writes both)`,
-      );
-    }
-    return this.sessionFor(file);
-  }
-
-  private sessionFor(path: string): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(path);
-    if (!session) {
-      session = this.createSession(path);
-      this.sessions.set(path, session);
-    }
-    return session;
-  }
-
-  private async createSession(path: string): Promise<ort.InferenceSession> {
-    const file = path === this.path ? this.main : await readModelFile(path);
-    if (!sameModel(file.metadata, this.metadata)) {
-      throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
-    }
-    try {
-      return await createSession(file.bytes, this.device, { threads: this.where.threads });
-    } catch (err) {
-      throw new UserError(`${path}: onnxruntime cannot load the model: ${firstLine(err)}`);
-    }
-  }
-
-  async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of sessions) await (await s.catch(() => undefined))?.release();
-  }
-}
-
-export function loadRenderModel(path: string, where: RenderDevice = {}): Promise<RenderModel> {
-  return RenderModel.load(path, where);
 }
 
 /**

@@ -7,8 +7,9 @@ import { Graph, GraphOps, graphToOnnx, readModelMetadata } from "@siren-onnx/onn
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorLines, runCli } from "../../../test/support/cli.ts";
 import { smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
-import { loadRenderModel, validateRenderRequest } from "../src/render.ts";
 import { renderFormat } from "../src/render-file.ts";
+import { loadRenderModel } from "../src/render-model.ts";
+import { validateRenderRequest } from "../src/render-request.ts";
 import { assertJsonSize } from "../src/value-files.ts";
 
 /** The UserError a call throws (fails the test if it throws anything else or nothing). */

@@ -15,8 +15,9 @@ import { exportCheckpoint } from "@siren-onnx/exporter";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relativeError, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
-import { loadRenderModel, type RenderModel, renderPng, renderValues } from "../src/render.ts";
+import { renderPng, renderValues } from "../src/render.ts";
 import { renderToFile } from "../src/render-file.ts";
+import { loadRenderModel, type RenderModel } from "../src/render-model.ts";
 
 const REGION = parseRegion("-3,-2,4,1");
 const [W, H] = [7, 5];
