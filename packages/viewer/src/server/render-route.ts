@@ -23,7 +23,7 @@ const asciiHeader = (text: string) => text.replaceAll("±", "+-").replace(/[^\x2
 
 /**
  * GET /api/render?model=&output=&width=&height=&region=[&format=png|raw] : a PNG through the
- * exporter's renderPng (the code of `siren render`), or with format=raw the float32 outputs of
+ * renderer's renderPng (the code of `siren render`), or with format=raw the float32 outputs of
  * one run (image; for a derivative output image, gradient and laplacian, concatenated in that
  * order, named by X-Siren-Sources), one bounded queue for all requests.
  */
