@@ -13,31 +13,23 @@
  * resident on the GPU; Round/Sign left to onnxruntime's CPU fallback instead of rewritten; the
  * native Sin/Cos (about 2e-4 accurate) instead of lowerTrig.
  */
+
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Checkpoint,
   createSpec,
-  type Graph,
   initParams,
-  lowerTrig,
   type ModelSpec,
   regionGrid,
   type Supervision,
   TARGET_NAMES,
 } from "@siren-onnx/core";
-import {
-  type Device,
-  exportModelBytes,
-  graphToOnnx,
-  parseDeviceName,
-  RenderModel,
-  renderValues,
-  resolveDevice,
-  sessionOptions,
-  webgpuCompatibleModel,
-} from "@siren-onnx/exporter";
+import { exportModelBytes } from "@siren-onnx/exporter";
+import { type Graph, graphToOnnx, lowerTrig, webgpuCompatibleModel } from "@siren-onnx/onnx-graph";
+import { RenderModel, renderValues } from "@siren-onnx/renderer";
+import { type Device, parseDeviceName, resolveDevice, sessionOptions } from "@siren-onnx/sessions";
 import {
   ADAM_M,
   ADAM_V,

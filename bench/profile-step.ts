@@ -2,10 +2,12 @@
  * `pnpm bench:profile`: where the time of one training step goes, by ONNX operator type
  * (onnxruntime's own profiler), for the reference SIREN. Usage: [value|gradient|laplacian] [batch]
  */
+
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createSpec, initParams, regionGrid, type Supervision, TARGET_NAMES } from "@siren-onnx/core";
-import { graphToOnnx, sessionOptions } from "@siren-onnx/exporter";
+import { graphToOnnx } from "@siren-onnx/onnx-graph";
+import { sessionOptions } from "@siren-onnx/sessions";
 import { buildTrainingStepGraph, DEFAULT_ADAM } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 

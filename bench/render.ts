@@ -3,31 +3,24 @@
  * graphs of a reference-size SIREN (2 -> 4 x 256 -> 1, random init) rendered in tiles through
  * the same renderValues the CLI uses, against a matmul-bound limit measured in the same run.
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Checkpoint,
   forwardFlopsPerPoint,
-  Graph,
-  GraphOps,
   layerShapes,
   type ModelSpec,
   SeededRandom,
   TRAINING_DOMAIN,
 } from "@siren-onnx/core";
-import {
-  DEFAULT_TILE_POINTS,
-  exportModelBytes,
-  type GraphOptions,
-  graphToOnnx,
-  loadRenderModel,
-  renderValues,
-} from "@siren-onnx/exporter";
+import { exportModelBytes, type GraphOptions } from "@siren-onnx/exporter";
+import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { DEFAULT_TILE_POINTS, loadRenderModel, renderValues } from "@siren-onnx/renderer";
+import { sessionOptions } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import { referenceCheckpoint, timeMedian } from "./support.ts";
-
-const SESSION = { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: "sequential" } as const;
 
 /**
  * Matmul FLOPs per point of the derivative graph: the value stream runs through every layer,
@@ -52,7 +45,7 @@ async function measureGemm(width: number, points: number): Promise<number> {
   );
   const b = graph.initializer("b", new Float32Array(width), [width]);
   graph.output(ops.linear(x, w, b, 1), "y");
-  const session = await ort.InferenceSession.create(graphToOnnx(graph), SESSION);
+  const session = await ort.InferenceSession.create(graphToOnnx(graph), sessionOptions("cpu", { threads: 2 }));
   const feed = { x: new ort.Tensor("float32", new Float32Array(points * width).fill(0.5), [points, width]) };
   const ms = await timeMedian(() => session.run(feed), 7, 2);
   await session.release();

@@ -8,16 +8,9 @@
  * The `detached` and `gabor` rows are experiments behind two choices (README, "Model"), patched
  * into the activation table for their rows only; they are not model kinds.
  */
-import {
-  ACTIVATIONS,
-  type Activation,
-  createSpec,
-  GraphOps,
-  initParams,
-  type ModelKind,
-  type ModelSpec,
-  type Value,
-} from "@siren-onnx/core";
+
+import { ACTIVATIONS, type Activation, createSpec, initParams, type ModelKind, type ModelSpec } from "@siren-onnx/core";
+import { GraphOps, type Value } from "@siren-onnx/onnx-graph";
 import { buildTask, loadImage, trainLoop } from "@siren-onnx/trainer";
 
 const SIZE = 128;
@@ -41,7 +34,7 @@ const ORIGINAL = { ...ACTIVATIONS };
 
 /**
  * finer with the scale |z| + 1 detached, as the official code trains it: Cast is one of the
- * operators core's autodiff passes no gradient through, so Cast(z) is z as a constant
+ * operators onnx-graph's autodiff passes no gradient through, so Cast(z) is z as a constant
  * (onnxruntime engine, value supervision only).
  */
 const detachedFiner: Activation = (ops, z, order, omega0) => {

@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSpec, Graph, GraphOps, initParams, regionGrid, type Supervision, TARGET_NAMES } from "@siren-onnx/core";
-import { graphToOnnx, sessionOptions } from "@siren-onnx/exporter";
+import { createSpec, initParams, regionGrid, type Supervision, TARGET_NAMES } from "@siren-onnx/core";
+import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { sessionOptions } from "@siren-onnx/sessions";
 import { buildTrainingStepGraph, createEngine, DEFAULT_ADAM, type EngineName } from "@siren-onnx/trainer";
 import * as ort from "onnxruntime-node";
 import { BLAS_CONFIGS, fmt, runTorch, TCMALLOC, TORCH_STEPS_SCRIPT, timeMedian, torchAvailable } from "./support.ts";

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench --only trig`: native ONNX Sin/Cos against core's lowerTrig (range reduction and
+ * `pnpm bench --only trig`: native ONNX Sin/Cos against onnx-graph's lowerTrig (range reduction and
  * polynomials from Mul/Add/Sub/Round/Abs/Sign), measured in the same process, interleaved so
  * that load from other processes hits both alike:
  *   - onnxruntime-node renders of the exported reference SIREN (image-only and derivative
@@ -9,27 +9,16 @@
  * Wall time is the median of the runs; "cpu" is this process's user + system time, which a busy
  * machine inflates less than wall time.
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createSpec,
-  initParams,
-  lowerTrig,
-  regionGrid,
-  SeededRandom,
-  TARGET_NAMES,
-  TRAINING_DOMAIN,
-} from "@siren-onnx/core";
-import {
-  exportModelBytes,
-  graphToOnnx,
-  loadRenderModel,
-  renderValues,
-  sessionOptions,
-  type TrigMode,
-} from "@siren-onnx/exporter";
+import { createSpec, initParams, regionGrid, SeededRandom, TARGET_NAMES, TRAINING_DOMAIN } from "@siren-onnx/core";
+import { exportModelBytes, type TrigMode } from "@siren-onnx/exporter";
+import { graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
+import { loadRenderModel, renderValues } from "@siren-onnx/renderer";
+import { sessionOptions } from "@siren-onnx/sessions";
 import {
   ADAM_M,
   ADAM_V,

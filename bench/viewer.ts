@@ -16,7 +16,8 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { forwardFlopsPerPoint, TRAINING_DOMAIN } from "@siren-onnx/core";
-import { loadRenderModel, readModelMetadata, renderSources } from "@siren-onnx/exporter";
+import { readModelMetadata } from "@siren-onnx/onnx-graph";
+import { loadRenderModel, renderSources } from "@siren-onnx/renderer";
 import { startServer } from "@siren-onnx/viewer";
 import { type Browser, chromium, type Page } from "playwright-core";
 

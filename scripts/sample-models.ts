@@ -9,10 +9,18 @@ import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type ModelKind, modelLabel, parsePositiveInt, UserError } from "@siren-onnx/core";
+import {
+  DERIVATIVE_MODEL_SUFFIX,
+  IMAGE_MODEL_SUFFIX,
+  type ModelKind,
+  modelLabel,
+  parsePositiveInt,
+  RUN_FILES,
+  UserError,
+} from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
-import { DERIVATIVE_MODEL_SUFFIX, exportCheckpoint, IMAGE_MODEL_SUFFIX } from "@siren-onnx/exporter";
-import { RUN_FILES, trainImage } from "@siren-onnx/trainer";
+import { exportCheckpoint } from "@siren-onnx/exporter";
+import { trainImage } from "@siren-onnx/trainer";
 
 export const SAMPLE_KINDS: ModelKind[] = ["sine", "relu", "tanh", "sigmoid", "relu-pe"];
 

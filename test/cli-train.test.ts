@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RUN_FILES } from "@siren-onnx/core";
 import { loadCheckpoint } from "@siren-onnx/core/node";
-import { RUN_FILES, trainImage } from "@siren-onnx/trainer";
+import { trainImage } from "@siren-onnx/trainer";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeSyntheticPng } from "../packages/trainer/test/helpers.ts";
 import { errorLines, runCli } from "./support/cli.ts";

@@ -4,13 +4,13 @@
  * Adam moments read back from GPU memory, and renders of an exported model. Shader compilation
  * is the slow part (seconds, once per process: a session kept open holds the compiled pipelines).
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Checkpoint,
   createSpec,
-  Graph,
   initParams,
   type ModelParams,
   regionGrid,
@@ -18,15 +18,10 @@ import {
   type Supervision,
   TARGET_NAMES,
 } from "@siren-onnx/core";
-import {
-  createSession,
-  type Device,
-  exportModelBytes,
-  graphToOnnx,
-  RenderModel,
-  renderValues,
-  resolveDevice,
-} from "@siren-onnx/exporter";
+import { exportModelBytes } from "@siren-onnx/exporter";
+import { Graph, graphToOnnx } from "@siren-onnx/onnx-graph";
+import { RenderModel, renderValues } from "@siren-onnx/renderer";
+import { createSession, type Device, resolveDevice } from "@siren-onnx/sessions";
 import { createOnnxEngine, DEFAULT_ADAM, type EngineOptions, type TrainingEngine } from "@siren-onnx/trainer";
 import type * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

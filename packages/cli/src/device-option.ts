@@ -1,4 +1,4 @@
-import { type Device, parseDeviceName, resolveDevice } from "@siren-onnx/exporter";
+import { type Device, parseDeviceName, resolveDevice } from "@siren-onnx/sessions";
 
 export const DEVICE_HELP =
   "cpu | cuda | webgpu | auto (CUDA if installed and working, else a hardware WebGPU adapter, else the CPU)";

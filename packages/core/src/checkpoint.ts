@@ -110,7 +110,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     );
   }
   const spec = validateSpec(parseJsonField(meta.spec, "spec"));
-  const training = validateTraining(parseJsonField(meta.training, "training"));
+  const training = validateTrainingSummary(parseJsonField(meta.training, "training"));
   const dataStart = 8 + headerLength;
   const params = layerShapes(spec).map(([out, inDim], i) => {
     const read = (key: string, shape: number[]) => {
@@ -154,16 +154,17 @@ function parseJsonField(text: unknown, field: string): unknown {
   }
 }
 
-function validateTraining(value: unknown): TrainingSummary {
-  if (typeof value !== "object" || value === null) throw new UserError("checkpoint: training summary is not an object");
+/** Checks a training summary; errors name the bad field, after `context` ("checkpoint" or the metadata key). */
+export function validateTrainingSummary(value: unknown, context = "checkpoint"): TrainingSummary {
+  if (typeof value !== "object" || value === null) throw new UserError(`${context}: training summary is not an object`);
   const t = value as Record<string, unknown>;
   for (const key of ["steps", "lr", "seed", "loss", "psnr", "imageWidth", "imageHeight", "channels", "seconds"]) {
-    if (typeof t[key] !== "number") throw new UserError(`checkpoint: training.${key} is missing or not a number`);
+    if (typeof t[key] !== "number") throw new UserError(`${context}: training.${key} is missing or not a number`);
   }
   for (const key of ["task", "engine"]) {
-    if (typeof t[key] !== "string") throw new UserError(`checkpoint: training.${key} is missing or not a string`);
+    if (typeof t[key] !== "string") throw new UserError(`${context}: training.${key} is missing or not a string`);
   }
   if (t.batch !== "full" && typeof t.batch !== "number")
-    throw new UserError('checkpoint: training.batch must be a number or "full"');
+    throw new UserError(`${context}: training.batch must be a number or "full"`);
   return t as unknown as TrainingSummary;
 }

@@ -34,6 +34,24 @@ export function needsDerivatives(output: RenderOutput): boolean {
   return output !== "image";
 }
 
+/**
+ * The files of one model by what they serve: `image` the image-only `<name>.onnx`, `derivatives`
+ * the file with the gradient and laplacian outputs (`<name>.deriv.onnx`, or an image file that
+ * carries them). See contract.ts for the suffixes.
+ */
+export interface ModelFiles {
+  image?: string;
+  derivatives?: string;
+}
+
+/**
+ * The one rule for which file renders an output, used by the renderer, the viewer server and
+ * the page: the image-only graph when it suffices (onnxruntime runs every node of a graph).
+ */
+export function modelFileFor(files: ModelFiles, output: RenderOutput): string | undefined {
+  return needsDerivatives(output) ? files.derivatives : (files.image ?? files.derivatives);
+}
+
 /** Floats per point of a render output: C, or 2C for the full gradient ([C, 2], last axis d/dx, d/dy). */
 export function valuesPerPoint(output: RenderOutput, channels: number): number {
   return output === "gradient" ? 2 * channels : channels;

@@ -2,21 +2,20 @@ import { basename, dirname, join } from "node:path";
 import {
   type Checkpoint,
   forwardJet,
-  Graph,
-  GraphOps,
   layerScale,
-  lowerTrig,
   type ModelParams,
   type ModelSpec,
+  metadataProps,
+  modelBaseName,
+  modelFilePaths,
   modelLabel,
   ONNX_INPUT,
   ONNX_OUTPUTS,
+  RUN_FILES,
   UserError,
 } from "@siren-onnx/core";
-import { loadCheckpoint } from "@siren-onnx/core/node";
-import { metadataProps } from "./model-metadata.ts";
-import { graphToOnnx } from "./onnx-model.ts";
-import { assertWritable, isDirectory, writeOutputFile } from "./output-files.ts";
+import { assertWritable, isDirectory, loadCheckpoint, writeOutputFile } from "@siren-onnx/core/node";
+import { Graph, GraphOps, graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
 
 export interface GraphOptions {
   /** Add the `gradient` and `laplacian` outputs. */
@@ -32,19 +31,13 @@ export interface GraphOptions {
 
 /**
  * "native": ONNX Sin/Cos nodes, each runtime's own (onnxruntime-node CPU: fastest on few cores).
- * "polynomial": core's lowerTrig, a range reduction and minimax polynomials from
+ * "polynomial": onnx-graph's lowerTrig, a range reduction and minimax polynomials from
  * Mul/Add/Sub/Round/Abs/Sign, <= 3e-7 from float64 for |x| <= 1e5 on every runtime; faster in
  * onnxruntime-web's wasm backend (whose Sin is a scalar loop) and accurate on WebGPU (whose sin
  * is ~2e-4 and only in [-pi, pi]), but 1.4-2.5x slower renders on onnxruntime-node with 2 CPU
  * threads, hence not the default (README, "sin and cos", has the figures).
  */
 export type TrigMode = "native" | "polynomial";
-
-/** The file name suffixes of the two models written per checkpoint. */
-export const IMAGE_MODEL_SUFFIX = ".onnx";
-export const DERIVATIVE_MODEL_SUFFIX = ".deriv.onnx";
-/** Name of the checkpoint inside a trainer run directory. */
-export const RUN_CHECKPOINT = "checkpoint.safetensors";
 
 /** Weights with each layer's scale (omega0 of sine and gauss hidden layers) multiplied in, and a spec whose scales are all 1. */
 export function foldLayerScales(spec: ModelSpec, params: ModelParams): { spec: ModelSpec; params: ModelParams } {
@@ -118,8 +111,8 @@ export async function resolveCheckpoint(input: string): Promise<string> {
   const dir = await isDirectory(input);
   if (dir === undefined) throw new UserError(`no such run directory or checkpoint: ${input}`);
   if (!dir) return input;
-  const file = join(input, RUN_CHECKPOINT);
-  if ((await isDirectory(file)) !== false) throw new UserError(`run directory ${input} has no ${RUN_CHECKPOINT}`);
+  const file = join(input, RUN_FILES.checkpoint);
+  if ((await isDirectory(file)) !== false) throw new UserError(`run directory ${input} has no ${RUN_FILES.checkpoint}`);
   return file;
 }
 
@@ -148,12 +141,8 @@ export async function exportCheckpoint(
   // `-o some/folder/` (or an existing folder) puts the default model name inside it.
   const given = outPrefix ?? defaultModelPrefix(checkpointPath);
   const intoFolder = /[\\/]$/.test(given) || (await isDirectory(given)) === true;
-  const prefix = (intoFolder ? join(given, basename(defaultModelPrefix(checkpointPath))) : given).replace(
-    /(\.deriv)?\.onnx$/,
-    "",
-  );
-  const imageModel = prefix + IMAGE_MODEL_SUFFIX;
-  const derivativeModel = prefix + DERIVATIVE_MODEL_SUFFIX;
+  const prefix = modelBaseName(intoFolder ? join(given, basename(defaultModelPrefix(checkpointPath))) : given);
+  const { image: imageModel, derivatives: derivativeModel } = modelFilePaths(prefix);
   // Check both before writing either, so a refusal leaves nothing half-exported.
   for (const path of [imageModel, derivativeModel]) await assertWritable(path, options.force ?? false);
   const image = exportModelBytes(ckpt, { derivatives: false, trig: options.trig });

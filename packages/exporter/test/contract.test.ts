@@ -11,11 +11,11 @@ import {
   VALUE_CONVENTION,
 } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
+import { exportCheckpoint, exportModelBytes } from "@siren-onnx/exporter";
+import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import onnxProto from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCheckpoint, exportModelBytes } from "../src/export-model.ts";
-import { readModelMetadata } from "../src/model-metadata.ts";
-import { onnxCheck, runOnnx, smallCheckpoint, tempDir } from "./fixtures.ts";
+import { onnxCheck, runOnnx, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
 
 const { onnx } = onnxProto;
 /** Decodes an exported model; its graph's repeated fields are always arrays. */

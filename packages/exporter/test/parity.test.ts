@@ -7,9 +7,9 @@ import {
   paramsToMatrices,
   SeededRandom,
 } from "@siren-onnx/core";
+import { exportModelBytes } from "@siren-onnx/exporter";
 import { describe, expect, it } from "vitest";
-import { exportModelBytes } from "../src/export-model.ts";
-import { relativeError, runOnnx, smallCheckpoint } from "./fixtures.ts";
+import { relativeError, runOnnx, smallCheckpoint } from "../../../test/support/fixtures.ts";
 
 /**
  * Float32 round-off of the first layer's argument grows with |p| (and omega0), so points far

@@ -1,57 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type Checkpoint,
-  float64Ops,
-  forwardJet,
-  Graph,
-  lowerTrig,
-  matrix,
-  paramsToMatrices,
-  SeededRandom,
-  sinCosFloat32,
-} from "@siren-onnx/core";
+import { type Checkpoint, float64Ops, forwardJet, matrix, paramsToMatrices, SeededRandom } from "@siren-onnx/core";
+import { exportModelBytes } from "@siren-onnx/exporter";
 import onnxProto from "onnx-proto";
-import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { trigArguments, trigErrors } from "../../../test/support/trig-arguments.ts";
-import { exportModelBytes } from "../src/export-model.ts";
-import { graphToOnnx } from "../src/onnx-model.ts";
-import { onnxCheck, relativeError, runOnnx, smallCheckpoint, tempDir } from "./fixtures.ts";
+import { onnxCheck, relativeError, runOnnx, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
 
 const { onnx } = onnxProto;
 const opTypes = (bytes: Uint8Array) => (onnx.ModelProto.decode(bytes).graph?.node ?? []).map((n) => n.opType ?? "");
 const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
-
-describe("lowered sin/cos in onnxruntime", () => {
-  it("agrees with float64 to 1e-6 for |x| <= 1e4 (and 1e5), bit for bit with the float32 emulation", async () => {
-    const xs = trigArguments();
-    const graph = new Graph("trig");
-    const x = graph.input("x", [-1]);
-    graph.output(graph.node("Sin", [x], [-1]), "sin");
-    graph.output(graph.node("Cos", [x], [-1]), "cos");
-    const session = await ort.InferenceSession.create(graphToOnnx(lowerTrig(graph)), { intraOpNumThreads: 1 });
-    try {
-      const out = await session.run({ x: new ort.Tensor("float32", xs, [xs.length]) });
-      const sin = out.sin.data as Float32Array;
-      const cos = out.cos.data as Float32Array;
-      for (const limit of [1e4, 1e5]) {
-        const e = trigErrors(xs, sin, cos, limit);
-        console.log(
-          `lowered sin/cos, onnxruntime-node, |x| <= ${limit}: sin ${e.sin.toExponential(2)}, cos ${e.cos.toExponential(2)}`,
-        );
-        expect(Math.max(e.sin, e.cos)).toBeLessThanOrEqual(1e-6);
-      }
-      const differing = Array.from(xs).filter((v, i) => {
-        const [s, c] = sinCosFloat32(v);
-        return s !== sin[i] || c !== cos[i];
-      });
-      expect(differing).toEqual([]);
-    } finally {
-      await session.release();
-    }
-  });
-});
 
 describe("exported models with trig: 'polynomial'", () => {
   const sine = smallCheckpoint("sine", { channels: 3, seed: 4 });

@@ -3,9 +3,9 @@
  * null-space fit, zoom score), and the floors and classical references of every table.
  */
 import { join, posix } from "node:path";
-import { colorize, type Region, type RenderOutput, TRAINING_DOMAIN } from "@siren-onnx/core";
+import { colorize, type Region, type RenderOutput, RUN_FILES, TRAINING_DOMAIN } from "@siren-onnx/core";
 import { writeFileAtomic } from "@siren-onnx/core/node";
-import { loadRenderModel, type RenderModel, renderPng, renderSources, renderValues } from "@siren-onnx/exporter";
+import { loadRenderModel, type RenderModel, renderPng, renderSources, renderValues } from "@siren-onnx/renderer";
 import {
   AFFINE_RECONSTRUCTION_FILE,
   BLEND_REFERENCE_FILE,
@@ -20,7 +20,6 @@ import {
   pixelLaplacian,
   psnr,
   psnrAffine,
-  RUN_FILES,
   SECOND_IMAGE_FILE,
   solveFromGradient,
   solveFromLaplacian,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { modelLabel } from "@siren-onnx/core";
-import { type HistoryEntry, RUN_FILES } from "@siren-onnx/trainer";
+import { modelLabel, RUN_FILES, type RunMetrics } from "@siren-onnx/core";
+import type { HistoryEntry } from "@siren-onnx/trainer";
 import type { DerivativeMatch } from "./baselines.ts";
 import type { StudyConfig } from "./study-config.ts";
 import { REPORT_FILES } from "./study-folder.ts";
@@ -77,7 +77,7 @@ export interface RunResult {
 /** Reads a finished run's metrics.json into its results entry (zoom scores come later, from the report's renders). */
 export async function readRunResult(out: string, run: StudyRun): Promise<RunResult> {
   const dir = posix.join(REPORT_FILES.runs, run.id);
-  const m = JSON.parse(await readFile(join(out, dir, RUN_FILES.metrics), "utf8"));
+  const m = JSON.parse(await readFile(join(out, dir, RUN_FILES.metrics), "utf8")) as RunMetrics;
   const metric = HEADLINE_METRIC[run.task];
   const curveMetric = CURVE_METRIC[run.task];
   const optional = (key: string) => (typeof m[key] === "number" ? { [key]: m[key] as number } : {});
@@ -87,7 +87,7 @@ export async function readRunResult(out: string, run: StudyRun): Promise<RunResu
     task: run.task,
     model: modelLabel(run.model),
     metric,
-    value: typeof m[metric] === "number" ? m[metric] : Number.NaN,
+    value: typeof m[metric] === "number" ? (m[metric] as number) : Number.NaN,
     psnr: m.psnr,
     ...optional("psnrAffine"),
     ...optional("psnrUnseen"),

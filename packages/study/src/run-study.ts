@@ -1,7 +1,8 @@
 import { basename, join, resolve } from "node:path";
 import { modelLabel, UserError } from "@siren-onnx/core";
 import { formatSeconds, Progress, writeFileAtomic } from "@siren-onnx/core/node";
-import { exportCheckpoint, parseDeviceName } from "@siren-onnx/exporter";
+import { exportCheckpoint } from "@siren-onnx/exporter";
+import { parseDeviceName } from "@siren-onnx/sessions";
 import { loadImage, type TrainImageOptions, trainImage } from "@siren-onnx/trainer";
 import { studyConclusions } from "./conclusions.ts";
 import { estimateRunSeconds, estimateStudySeconds } from "./cost-model.ts";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { UserError } from "@siren-onnx/core";
+import { RUN_FILES, UserError } from "@siren-onnx/core";
 import { readOutputDir, writeFileAtomic } from "@siren-onnx/core/node";
-import { coarseStage, RUN_FILES, trainDefaults } from "@siren-onnx/trainer";
+import { coarseStage, trainDefaults } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
 import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 

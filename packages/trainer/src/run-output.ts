@@ -7,6 +7,8 @@ import {
   type ModelParams,
   type ModelSpec,
   modelLabel,
+  RUN_FILES,
+  type RunMetrics,
   type TrainingSummary,
   UserError,
 } from "@siren-onnx/core";
@@ -19,16 +21,6 @@ import { curvesSvg } from "./report/line-chart.ts";
 import type { Task } from "./tasks/task.ts";
 import type { TaskName } from "./tasks/task-names.ts";
 import type { HistoryEntry, Schedule, TrainLoopResult } from "./train-loop.ts";
-
-/** The files of a run directory (the public interface of `siren train`). */
-export const RUN_FILES = {
-  checkpoint: "checkpoint.safetensors",
-  metrics: "metrics.json",
-  reconstruction: "reconstruction.png",
-  curves: "curves.svg",
-  /** The weights after the last step and Adam's state, for `siren train --resume`. */
-  optimizer: "optimizer.safetensors",
-} as const;
 
 /**
  * Everything `--resume` needs to rebuild a run besides the model spec (metrics.json `settings`):
@@ -127,7 +119,7 @@ export async function writeRun(dir: string, info: RunInfo): Promise<Checkpoint> 
   const training = trainingSummary(info);
   const checkpoint: Checkpoint = { spec, params: result.params, training };
   const { psnr, score: _score, ...taskMetrics } = result.metrics;
-  const metrics = {
+  const metrics: RunMetrics<RunSettings> = {
     task: task.name,
     model: modelLabel(spec.activation),
     engine: result.engineDescription,
@@ -259,7 +251,7 @@ export async function readRun(dir: string): Promise<SavedRun> {
   const checkpoint = await read(RUN_FILES.checkpoint, () => loadCheckpoint(join(dir, RUN_FILES.checkpoint)));
   const metrics = await read(RUN_FILES.metrics, (bytes) => {
     try {
-      return JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+      return JSON.parse(bytes.toString("utf8")) as Partial<RunMetrics<RunSettings>>;
     } catch {
       throw new UserError(`${join(dir, RUN_FILES.metrics)} is not valid JSON`);
     }

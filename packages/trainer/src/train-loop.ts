@@ -1,4 +1,11 @@
-import { type ModelParams, type ModelSpec, regionGrid, SeededRandom, UserError } from "@siren-onnx/core";
+import {
+  type ModelParams,
+  type ModelSpec,
+  type RunHistoryEntry,
+  regionGrid,
+  SeededRandom,
+  UserError,
+} from "@siren-onnx/core";
 import { createEngine, type EngineName } from "./engines/create-engine.ts";
 import { type AdamState, DEFAULT_ADAM, type StepBatch } from "./engines/engine.ts";
 import { pointCount, type Task, type TaskMetrics } from "./tasks/task.ts";
@@ -40,12 +47,8 @@ export interface TrainLoopResume {
   msPerStep: number;
 }
 
-export interface HistoryEntry {
-  step: number;
-  loss: number;
-  psnr?: number;
-  [metric: string]: number | undefined;
-}
+/** One evaluation in the history (core's contract: metrics.json `history`). */
+export type HistoryEntry = RunHistoryEntry;
 
 export interface StepInfo {
   step: number;

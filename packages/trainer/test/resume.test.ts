@@ -2,9 +2,10 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelParams } from "@siren-onnx/core";
+import { RUN_FILES } from "@siren-onnx/core";
 import { loadCheckpoint } from "@siren-onnx/core/node";
 import { describe, expect, it } from "vitest";
-import { decodeOptimizerFile, RUN_FILES, resumeRun, trainImage } from "../src/index.ts";
+import { decodeOptimizerFile, resumeRun, trainImage } from "../src/index.ts";
 import { tempDir, writeSyntheticPng } from "./helpers.ts";
 
 // Tiny runs: 16 px, width 16, mini-batches of 64 of the 256 pixels (so the batch sequence matters).

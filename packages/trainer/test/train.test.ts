@@ -1,8 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RUN_FILES } from "@siren-onnx/core";
 import { loadCheckpoint } from "@siren-onnx/core/node";
 import { describe, expect, it } from "vitest";
-import { loadImage, RUN_FILES, trainImage } from "../src/index.ts";
+import { loadImage, trainImage } from "../src/index.ts";
 import { tempDir, writeSyntheticPng } from "./helpers.ts";
 
 const small = { size: 32, width: 32, hiddenLayers: 2, seed: 1 };

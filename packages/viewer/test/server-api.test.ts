@@ -1,6 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/exporter";
+import { loadRenderModel, renderPng, renderValues } from "@siren-onnx/renderer";
 import type { ModelListing } from "@siren-onnx/viewer";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,7 +103,7 @@ describe("GET /models/<file>?trig=", () => {
 });
 
 describe("GET /api/render", () => {
-  it("returns the PNG that the exporter's renderPng makes for the same request", async () => {
+  it("returns the PNG that the renderer's renderPng makes for the same request", async () => {
     const region = "-3,-2,3,2";
     const response = await get(`/api/render?model=siren&output=laplacian&width=40&height=30&region=${region}`);
     expect(response.status).toBe(200);

@@ -7,7 +7,7 @@ import {
   onnxruntimeInfo,
   resolveDevice,
   vulkanSetup,
-} from "@siren-onnx/exporter";
+} from "@siren-onnx/sessions";
 import { compareSmokeRuns, SMOKE_RUN, SMOKE_TOLERANCE, type SmokeRun, smokeRun } from "@siren-onnx/trainer";
 import type { Command } from "commander";
 

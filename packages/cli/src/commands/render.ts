@@ -9,7 +9,7 @@ import {
   renderFormat,
   renderToFile,
   validateRenderRequest,
-} from "@siren-onnx/exporter";
+} from "@siren-onnx/renderer";
 import type { Command } from "commander";
 import { DEVICE_HELP, deviceOption } from "../device-option.ts";
 

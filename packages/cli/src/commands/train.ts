@@ -1,11 +1,17 @@
 import { join } from "node:path";
-import { MODEL_NAMES, parseModelKind, parsePositiveInt, parsePositiveNumber, UserError } from "@siren-onnx/core";
+import {
+  MODEL_NAMES,
+  parseModelKind,
+  parsePositiveInt,
+  parsePositiveNumber,
+  RUN_FILES,
+  UserError,
+} from "@siren-onnx/core";
 import { formatSeconds, Progress } from "@siren-onnx/core/node";
 import {
   MAX_IMAGE_SIZE,
   parseEngineName,
   parseTaskName,
-  RUN_FILES,
   resumeRun,
   type Schedule,
   type StepInfo,

@@ -1,2 +1,3 @@
 export * from "./files.ts";
+export * from "./output-files.ts";
 export * from "./progress.ts";

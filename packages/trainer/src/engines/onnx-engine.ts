@@ -1,5 +1,6 @@
-import { Graph, lowerTrig, type ModelParams } from "@siren-onnx/core";
-import { createSession, graphToOnnx, parseDeviceName, resolveDevice } from "@siren-onnx/exporter";
+import type { ModelParams } from "@siren-onnx/core";
+import { Graph, graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
+import { createSession, parseDeviceName, resolveDevice } from "@siren-onnx/sessions";
 import * as ort from "onnxruntime-node";
 import type { EngineOptions, StepBatch, TrainingEngine } from "./engine.ts";
 import {

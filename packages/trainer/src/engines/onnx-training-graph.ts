@@ -1,16 +1,13 @@
 import {
   forwardJet,
-  Graph,
-  GraphOps,
-  gradients,
   layerShapes,
   type ModelSpec,
   SUPERVISION_ORDER,
   type Supervision,
   supervisionLoss,
   TARGET_NAMES,
-  type Value,
 } from "@siren-onnx/core";
+import { Graph, GraphOps, gradients, type Value } from "@siren-onnx/onnx-graph";
 import type { AdamOptions } from "./engine.ts";
 
 /** Names of the graph inputs/outputs that carry a parameter and its Adam state. */

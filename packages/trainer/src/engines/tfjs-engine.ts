@@ -21,7 +21,7 @@ type AdamWithRate = tf.AdamOptimizer & { learningRate: number };
 /**
  * The second engine: core's forwardJet and supervisionLoss interpreted by TensorFlow.js, with
  * gradients from tfjs's own autodiff and tfjs's Adam (same update as torch.optim.Adam). It is
- * slow on CPU (see MEASUREMENTS.md) but independent of core's graph autodiff, which makes it
+ * slow on CPU (see MEASUREMENTS.md) but independent of onnx-graph's autodiff, which makes it
  * the reference the ONNX engine is tested against. Every call runs inside tf.tidy, so the
  * number of live tensors stays constant over any number of steps.
  */

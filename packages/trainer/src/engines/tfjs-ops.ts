@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * The model math on TensorFlow.js tensors, so tfjs's own autodiff differentiates the same
- * forward-mode jets and losses that the ONNX engine differentiates with core's autodiff.
+ * forward-mode jets and losses that the ONNX engine differentiates with onnx-graph's autodiff.
  */
 export const tfjsOps: TensorOps<tf.Tensor> = {
   linear(x, weight, bias, scale) {

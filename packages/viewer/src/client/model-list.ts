@@ -1,5 +1,5 @@
-import { ACTIVATION_NAMES, type RenderOutput } from "@siren-onnx/core";
-import { type ModelEntry, type ModelListing, modelFileFor } from "../shared/model-entry.ts";
+import { ACTIVATION_NAMES, modelFileFor, type RenderOutput } from "@siren-onnx/core";
+import type { ModelEntry, ModelListing } from "../shared/model-entry.ts";
 
 /** The models offered by the server, SIREN first, then the baselines in the paper's order. */
 export async function fetchModels(): Promise<ModelListing> {
@@ -13,7 +13,7 @@ export async function fetchModels(): Promise<ModelListing> {
 
 /** URL of the file that renders `output`. */
 export function modelFileUrl(model: ModelEntry, output: RenderOutput): string | undefined {
-  const file = modelFileFor(model, output);
+  const file = modelFileFor(model.files, output);
   return file === undefined ? undefined : new URL(`models/${encodeURIComponent(file)}`, document.baseURI).href;
 }
 

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import type { Device } from "@siren-onnx/exporter";
+import type { Device } from "@siren-onnx/sessions";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { CLIENT_DIST } from "./client-build.ts";
 import { HttpError, sendError } from "./http-errors.ts";

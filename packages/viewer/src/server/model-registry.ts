@@ -1,13 +1,15 @@
 import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
-import { modelLabel } from "@siren-onnx/core";
 import {
   DERIVATIVE_MODEL_SUFFIX,
   IMAGE_MODEL_SUFFIX,
+  isDerivativeModelFile,
   type ModelMetadata,
-  readModelMetadata,
-} from "@siren-onnx/exporter";
+  modelBaseName,
+  modelLabel,
+} from "@siren-onnx/core";
+import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import type { ModelEntry, ModelListing, SkippedFile } from "../shared/model-entry.ts";
 
 interface ServedFile {
@@ -126,7 +128,7 @@ export class ModelRegistry {
     }
     const metadata = new Map<string, ModelMetadata>();
     for (const file of names) {
-      if (!file.endsWith(".onnx")) continue;
+      if (!file.endsWith(IMAGE_MODEL_SUFFIX)) continue;
       if (!MODEL_FILE.test(file)) {
         skipped.push({ file, reason: "file name has characters other than letters, digits, '.', '_' and '-'" });
         continue;
@@ -168,12 +170,12 @@ export class ModelRegistry {
 function groupModels(metadata: Map<string, ModelMetadata>, skipped: SkippedFile[]): ModelEntry[] {
   const entries = new Map<string, ModelEntry>();
   for (const [file, meta] of metadata) {
-    const isDerivativeFile = file.endsWith(DERIVATIVE_MODEL_SUFFIX);
+    const isDerivativeFile = isDerivativeModelFile(file);
     if (isDerivativeFile && !meta.hasDerivatives) {
-      skipped.push({ file, reason: "named .deriv.onnx but has no gradient and laplacian outputs" });
+      skipped.push({ file, reason: `named ${DERIVATIVE_MODEL_SUFFIX} but has no gradient and laplacian outputs` });
       continue;
     }
-    const name = file.slice(0, -(isDerivativeFile ? DERIVATIVE_MODEL_SUFFIX : IMAGE_MODEL_SUFFIX).length);
+    const name = modelBaseName(file);
     const entry = entries.get(name) ?? { name, label: modelLabel(meta.spec.activation), files: {}, metadata: meta };
     if (isDerivativeFile) entry.files.derivatives = file;
     else {

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { webgpuCompatibleModel, withPolynomialTrig } from "@siren-onnx/exporter";
+import { webgpuCompatibleModel, withPolynomialTrig } from "@siren-onnx/onnx-graph";
 
 /**
  * The model files as the browser runs them. onnxruntime-web's wasm Sin is a scalar loop and
  * WebGPU's native sin is only ~2e-4 accurate, while onnxruntime-node's CPU Sin is faster than
  * any polynomial of element-wise passes: so exported files keep Sin/Cos, and the page asks for
- * `?trig=polynomial` (core's lowerTrig, exact to 3e-7) or `?trig=webgpu` (the same, with
+ * `?trig=polynomial` (onnx-graph's lowerTrig, exact to 3e-7) or `?trig=webgpu` (the same, with
  * Round and Sign rewritten into operators WebGPU kernels exist for).
  */
 export const MODEL_VARIANTS = ["polynomial", "webgpu"] as const;

@@ -1,4 +1,4 @@
-import { loadRenderModel, type RenderDevice, type RenderModel } from "@siren-onnx/exporter";
+import { loadRenderModel, type RenderDevice, type RenderModel } from "@siren-onnx/renderer";
 
 interface Entry {
   path: string;

@@ -1,6 +1,6 @@
-import { defaultRenderSize, RAW_SOURCES, renderPng, renderSources, validateRenderRequest } from "@siren-onnx/exporter";
+import { DERIVATIVE_MODEL_SUFFIX, modelFileFor } from "@siren-onnx/core";
+import { defaultRenderSize, RAW_SOURCES, renderPng, renderSources, validateRenderRequest } from "@siren-onnx/renderer";
 import type { Request, RequestHandler, Response } from "express";
-import { modelFileFor } from "../shared/model-entry.ts";
 import { HttpError, sendError } from "./http-errors.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 import type { RenderModelCache } from "./render-models.ts";
@@ -23,7 +23,7 @@ const asciiHeader = (text: string) => text.replaceAll("±", "+-").replace(/[^\x2
 
 /**
  * GET /api/render?model=&output=&width=&height=&region=[&format=png|raw] : a PNG through the
- * exporter's renderPng (the code of `siren render`), or with format=raw the float32 outputs of
+ * renderer's renderPng (the code of `siren render`), or with format=raw the float32 outputs of
  * one run (image; for a derivative output image, gradient and laplacian, concatenated in that
  * order, named by X-Siren-Sources), one bounded queue for all requests.
  */
@@ -55,11 +55,11 @@ export function renderRoute(
       );
       const format = queryParameter(req, "format") ?? "png";
       if (format !== "png" && format !== "raw") throw new HttpError(400, `format "${format}": expected png or raw`);
-      const file = modelFileFor(entry, request.output);
+      const file = modelFileFor(entry.files, request.output);
       if (!file) {
         throw new HttpError(
           400,
-          `model "${name}" has no derivative file (${name}.deriv.onnx) for output ${request.output}`,
+          `model "${name}" has no derivative file (${name}${DERIVATIVE_MODEL_SUFFIX}) for output ${request.output}`,
         );
       }
       const served = await registry.resolveFile(file);

@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { UserError } from "@siren-onnx/core";
-import { writeFileAtomic } from "@siren-onnx/core/node";
+import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "./files.ts";
 
 /** true for a directory, false for another existing entry, undefined when nothing is there. */
 export async function isDirectory(path: string): Promise<boolean | undefined> {

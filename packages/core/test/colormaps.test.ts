@@ -1,13 +1,6 @@
-import {
-  absPercentile,
-  channelMean,
-  colorize,
-  directionPicture,
-  hsvToRgb,
-  kthSmallest,
-  SeededRandom,
-} from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
+import { absPercentile, channelMean, colorize, directionPicture, hsvToRgb, kthSmallest } from "../src/colormaps.ts";
+import { SeededRandom } from "../src/random.ts";
 
 const pixel = (rgba: Uint8ClampedArray, i: number) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
 

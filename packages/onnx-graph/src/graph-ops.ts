@@ -1,4 +1,4 @@
-import type { TensorOps } from "../tensor-ops.ts";
+import type { TensorOps } from "@siren-onnx/core";
 import { broadcastShapes, type Graph, type Shape, type Value } from "./graph.ts";
 
 const ONNX_FLOAT = 1;

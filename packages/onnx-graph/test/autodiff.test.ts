@@ -1,27 +1,22 @@
 /**
- * Every backward rule of core's reverse-mode differentiator (core/src/graph/autodiff.ts),
+ * Every backward rule of the reverse-mode differentiator (onnx-graph/src/autodiff.ts),
  * run in onnxruntime, against central finite differences; and gradients of gradients.
  */
+
 import {
   createSpec,
   float64Ops,
   forwardJet,
-  Graph,
-  GraphBuilder,
-  GraphOps,
-  gradients,
   initParams,
   type ModelParams,
   matrix,
   paramsToMatrices,
   SeededRandom,
-  type Shape,
   supervisionLoss,
-  type Value,
 } from "@siren-onnx/core";
-import { graphToOnnx } from "@siren-onnx/exporter";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import { Graph, GraphBuilder, GraphOps, gradients, graphToOnnx, type Shape, type Value } from "../src/index.ts";
 
 const size = (shape: Shape) => shape.reduce((a, d) => a * d, 1);
 

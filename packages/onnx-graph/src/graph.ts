@@ -1,6 +1,6 @@
 /**
  * A small symbolic tensor graph whose nodes are ONNX operators. The trainer and the
- * exporter build their models here; packages/exporter serialises it to an ONNX ModelProto.
+ * exporter build their models here; graphToOnnx (onnx-model.ts) serialises it to an ONNX ModelProto.
  * Shapes are tracked so that reverse-mode rules can undo broadcasting; -1 marks the
  * dynamic batch dimension.
  */

@@ -1,7 +1,8 @@
 import { extname } from "node:path";
 import { renderShape, UserError, valuesPerPoint } from "@siren-onnx/core";
-import { assertWritable, writeOutputFile } from "./output-files.ts";
-import { type RenderModel, type RenderOptions, renderPng, renderValues } from "./render.ts";
+import { assertWritable, writeOutputFile } from "@siren-onnx/core/node";
+import { type RenderOptions, renderPng, renderValues } from "./render.ts";
+import type { RenderModel } from "./render-model.ts";
 import { assertJsonSize, encodeNpy, encodeValuesJson } from "./value-files.ts";
 
 export const RENDER_FORMATS = ["png", "npy", "json"] as const;

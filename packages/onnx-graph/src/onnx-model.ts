@@ -1,5 +1,6 @@
-import { type Graph, ONNX_IR_VERSION, ONNX_OPSET, PRODUCER_NAME, PRODUCER_VERSION, type Value } from "@siren-onnx/core";
+import { ONNX_IR_VERSION, ONNX_OPSET, PRODUCER_NAME, PRODUCER_VERSION } from "@siren-onnx/core";
 import onnxProto from "onnx-proto";
+import type { Graph, Value } from "./graph.ts";
 
 const { onnx } = onnxProto;
 

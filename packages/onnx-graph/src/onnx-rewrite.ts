@@ -1,67 +1,14 @@
 /**
- * The one place where onnxruntime sessions are configured, for the trainer's step graphs and
- * the renderer's exported models alike: execution providers for the device, threads, graph
- * optimisation, which outputs stay on the GPU, and the WebGPU-only graph rewrite below.
+ * Rewrites of serialised models for runtimes that lack a kernel or compute one poorly
+ * (WebGPU): plain ONNX in, ONNX out, so the browser viewer's server and the Node sessions
+ * share them.
  */
-import { type Attribute, Graph, lowerTrig, type Shape, UserError, type Value } from "@siren-onnx/core";
 import onnxProto from "onnx-proto";
-import * as ort from "onnxruntime-node";
-import type { Device, DeviceKind } from "./devices.ts";
+import { type Attribute, Graph, type Shape, type Value } from "./graph.ts";
+import { lowerTrig } from "./lower-trig.ts";
 import { graphToOnnx } from "./onnx-model.ts";
 
 const { onnx } = onnxProto;
-
-export interface SessionSettings {
-  /** CPU threads (intra-op); default all cores. On a GPU they only run what stays on the CPU. */
-  threads?: number;
-  /**
-   * Outputs left in GPU memory (WebGPU only): tensors with location "gpu-buffer" that a later run
-   * takes as inputs without a copy. Their data cannot be read in Node: read them through a session
-   * that outputs them to the CPU, and dispose() them when done.
-   */
-  deviceOutputs?: readonly string[];
-}
-
-export function sessionOptions(
-  device: Device | DeviceKind,
-  settings: SessionSettings = {},
-): ort.InferenceSession.SessionOptions {
-  const kind = typeof device === "string" ? device : device.kind;
-  const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: kind === "cpu" ? ["cpu"] : [kind, "cpu"],
-    intraOpNumThreads: settings.threads ?? 0,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-  };
-  // Errors only: onnxruntime warns on stderr whenever it keeps shape arithmetic on the CPU (by design).
-  if (kind !== "cpu") options.logSeverityLevel = 3;
-  if (kind === "webgpu" && settings.deviceOutputs?.length) {
-    options.preferredOutputLocation = Object.fromEntries(settings.deviceOutputs.map((n) => [n, "gpu-buffer"]));
-  }
-  return options;
-}
-
-/** A session for a serialised model on a device; errors of a GPU provider become one-line UserErrors. */
-export async function createSession(
-  model: Uint8Array,
-  device: Device,
-  settings: SessionSettings = {},
-): Promise<ort.InferenceSession> {
-  const bytes = device.kind === "webgpu" ? webgpuCompatibleModel(withPolynomialTrig(model)) : model;
-  try {
-    return await ort.InferenceSession.create(bytes, sessionOptions(device, settings));
-  } catch (err) {
-    if (device.kind === "cpu") throw err;
-    throw new UserError(`onnxruntime on ${device.description}: ${firstLine(err)}`);
-  }
-}
-
-export function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err)
-    .split("\n")[0]
-    .trim();
-}
 
 /**
  * onnxruntime's WebGPU provider has no Round or Sign kernel (1.30): they ran on the CPU, with a
@@ -127,7 +74,7 @@ export function webgpuCompatibleModel(bytes: Uint8Array): Uint8Array {
 
 /**
  * WebGPU's native sin is about 2e-4 accurate (and only in [-pi, pi]): a model with Sin or Cos
- * nodes (an export with trig "native") is re-serialised with core's lowerTrig for WebGPU. The
+ * nodes (an export with trig "native") is re-serialised with lowerTrig for WebGPU. The
  * graphs this project writes use only float32 / int64 tensors and int, float and ints attributes;
  * anything else is left as it is.
  */
@@ -140,7 +87,7 @@ export function withPolynomialTrig(bytes: Uint8Array): Uint8Array {
 
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
 
-/** The graph of a ModelProto in core's IR (intermediate shapes unknown: []), or undefined. */
+/** The graph of a ModelProto in the graph IR (intermediate shapes unknown: []), or undefined. */
 function onnxToGraph(model: ModelProto): Graph | undefined {
   const g = model.graph;
   if (!g) return undefined;
@@ -165,7 +112,7 @@ function onnxToGraph(model: ModelProto): Graph | undefined {
     if (!values.has(v.name ?? "")) values.set(v.name ?? "", graph.input(v.name ?? "", shapeOf(v)));
   }
   const outputs = new Map((g.output ?? []).map((v) => [v.name ?? "", shapeOf(v)]));
-  // Intermediate values get a prefix: names that core's Graph generates cannot collide with them.
+  // Intermediate values get a prefix: names that Graph generates cannot collide with them.
   const value = (name: string) => {
     let v = values.get(name);
     if (!v) {

@@ -11,12 +11,13 @@ import {
   UserError,
 } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
+import { exportCheckpoint } from "@siren-onnx/exporter";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCheckpoint } from "../src/export-model.ts";
-import { loadRenderModel, type RenderModel, renderPng, renderValues } from "../src/render.ts";
+import { relativeError, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
+import { renderPng, renderValues } from "../src/render.ts";
 import { renderToFile } from "../src/render-file.ts";
-import { relativeError, smallCheckpoint, tempDir } from "./fixtures.ts";
+import { loadRenderModel, type RenderModel } from "../src/render-model.ts";
 
 const REGION = parseRegion("-3,-2,4,1");
 const [W, H] = [7, 5];

@@ -26,7 +26,7 @@ import { broadcastShapes, type Graph, type GraphNode, type Value } from "./graph
  * |u| <= pi/2 + 1/64, the margin covering a Round of a rounded x / 2pi; then rounded to
  * float32; scripts/trig-coefficients.py prints them): cos degree 8, max error 5.1e-8; sin
  * degree 9, 3.7e-9. Measured end to end against
- * float64 Math.sin/Math.cos of the same float32 argument (packages/core/test/lower-trig.test.ts):
+ * float64 Math.sin/Math.cos of the same float32 argument (packages/onnx-graph/test/lower-trig.test.ts):
  * <= 2.9e-7 for |x| <= 1e4 and for |x| <= 1e5, mostly the roundings of y and u near sin x = 0;
  * beyond ~4e5 the products m C1 stop being exact and the error grows to ~3e-2 at 1e6 (where
  * float32 arguments are 0.06 apart anyway).

@@ -1,9 +1,11 @@
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { trigArguments, trigErrors } from "../../../test/support/trig-arguments.ts";
-import { gradients } from "../src/graph/autodiff.ts";
-import { Graph } from "../src/graph/graph.ts";
-import { GraphOps } from "../src/graph/graph-ops.ts";
-import { FLOAT32_TRIG_OPS, lowerTrig, sinCosFloat32, TRIG_CONSTANTS } from "../src/graph/lower-trig.ts";
+import { gradients } from "../src/autodiff.ts";
+import { Graph } from "../src/graph.ts";
+import { GraphOps } from "../src/graph-ops.ts";
+import { FLOAT32_TRIG_OPS, lowerTrig, sinCosFloat32, TRIG_CONSTANTS } from "../src/lower-trig.ts";
+import { graphToOnnx } from "../src/onnx-model.ts";
 
 const LOWERED_OPS = new Set(["Mul", "Add", "Sub", "Round", "Abs", "Sign"]);
 
@@ -146,5 +148,35 @@ describe("lowerTrig", () => {
     expect(graph.nodes.some((n) => n.op === "Sin" || n.op === "Cos")).toBe(false);
     // sin and the backward pass's cos of the same argument share one reduction.
     expect(graph.nodes.filter((n) => n.op === "Round").length).toBe(1);
+  });
+});
+
+describe("lowered sin/cos in onnxruntime", () => {
+  it("agrees with float64 to 1e-6 for |x| <= 1e4 (and 1e5), bit for bit with the float32 emulation", async () => {
+    const xs = trigArguments();
+    const graph = new Graph("trig");
+    const x = graph.input("x", [-1]);
+    graph.output(graph.node("Sin", [x], [-1]), "sin");
+    graph.output(graph.node("Cos", [x], [-1]), "cos");
+    const session = await ort.InferenceSession.create(graphToOnnx(lowerTrig(graph)), { intraOpNumThreads: 1 });
+    try {
+      const out = await session.run({ x: new ort.Tensor("float32", xs, [xs.length]) });
+      const sin = out.sin.data as Float32Array;
+      const cos = out.cos.data as Float32Array;
+      for (const limit of [1e4, 1e5]) {
+        const e = trigErrors(xs, sin, cos, limit);
+        console.log(
+          `lowered sin/cos, onnxruntime-node, |x| <= ${limit}: sin ${e.sin.toExponential(2)}, cos ${e.cos.toExponential(2)}`,
+        );
+        expect(Math.max(e.sin, e.cos)).toBeLessThanOrEqual(1e-6);
+      }
+      const differing = Array.from(xs).filter((v, i) => {
+        const [s, c] = sinCosFloat32(v);
+        return s !== sin[i] || c !== cos[i];
+      });
+      expect(differing).toEqual([]);
+    } finally {
+      await session.release();
+    }
   });
 });

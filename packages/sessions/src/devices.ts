@@ -9,14 +9,15 @@
  * driver: "<library>"` line names the physical device Dawn opened. The Vulkan environment that
  * worked is then set in this process before its first WebGPU session (the loader reads it then).
  */
+
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { Graph, UserError } from "@siren-onnx/core";
+import { UserError } from "@siren-onnx/core";
+import { Graph, graphToOnnx } from "@siren-onnx/onnx-graph";
 import * as ort from "onnxruntime-node";
-import { graphToOnnx } from "./onnx-model.ts";
 
 export const DEVICE_NAMES = ["cpu", "cuda", "webgpu", "auto"] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];

@@ -1,16 +1,16 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Graph, GraphOps, UserError } from "@siren-onnx/core";
+import { UserError } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
+import { exportCheckpoint, exportModelBytes } from "@siren-onnx/exporter";
+import { Graph, GraphOps, graphToOnnx, readModelMetadata } from "@siren-onnx/onnx-graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorLines, runCli } from "../../../test/support/cli.ts";
-import { exportCheckpoint, exportModelBytes } from "../src/export-model.ts";
-import { readModelMetadata } from "../src/model-metadata.ts";
-import { graphToOnnx } from "../src/onnx-model.ts";
-import { loadRenderModel, validateRenderRequest } from "../src/render.ts";
+import { smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
 import { renderFormat } from "../src/render-file.ts";
+import { loadRenderModel } from "../src/render-model.ts";
+import { validateRenderRequest } from "../src/render-request.ts";
 import { assertJsonSize } from "../src/value-files.ts";
-import { smallCheckpoint, tempDir } from "./fixtures.ts";
 
 /** The UserError a call throws (fails the test if it throws anything else or nothing). */
 function userError(fn: () => unknown): string {
