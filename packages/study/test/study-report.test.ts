@@ -353,7 +353,8 @@ describe("--reference: the paper's settings", () => {
     // Only the lr differs: still another run.
     const lrOnly = { ...def, lr: 1e-4 };
     expect(runFingerprint(lrOnly, FULL_STUDY, hashes)).not.toBe(runFingerprint(def, FULL_STUDY, hashes));
-    // The layout of the fingerprints written before runs carried their settings: those runs are still reused.
+    // The layout of the fingerprints written before runs carried their settings (those runs are still
+    // reused), with fitting's warm start since it has one: a fit run from before it is retrained.
     const d = trainDefaults("fit");
     expect(runFingerprint(def, FULL_STUDY, hashes)).toBe(
       JSON.stringify({
@@ -364,6 +365,7 @@ describe("--reference: the paper's settings", () => {
         lr: d.lr,
         batch: d.batch,
         schedule: d.schedule,
+        coarse: d.coarse,
         seed: d.seed,
         images: { image: "a" },
       }),

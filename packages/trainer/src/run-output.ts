@@ -45,8 +45,12 @@ export interface RunSettings {
   engine: EngineName;
   /** Only when given (otherwise it follows from `steps`). */
   evalEvery?: number;
-  /** The coarse-to-fine warm start done before the run's own steps (TaskTrainingDefaults.coarse). */
-  coarse?: { size: number; steps: number; lr: number; psnrAffine?: number; seconds: number };
+  /**
+   * The coarse-to-fine warm start done before the run's own steps (TaskTrainingDefaults.coarse):
+   * its settings, PSNR at its own size (and psnrAffine for derivative tasks; runs written before
+   * December 2026 have only that) and time.
+   */
+  coarse?: { size: number; steps: number; lr: number; psnr?: number; psnrAffine?: number; seconds: number };
 }
 
 /**

@@ -149,7 +149,8 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     });
     params = warm.lastParams;
     coarseSeconds = warm.seconds;
-    settings.coarse = { ...coarse, psnrAffine: warm.metrics.psnrAffine, seconds: warm.seconds };
+    const { psnr, psnrAffine } = warm.metrics;
+    settings.coarse = { ...coarse, psnr, ...(psnrAffine === undefined ? {} : { psnrAffine }), seconds: warm.seconds };
   }
   // Nothing is written before the run is finished (or stopped): a failure leaves no run directory.
   const trained = await trainLoop({
