@@ -29,7 +29,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 /** TRAIN_DEFAULTS with a task's own defaults (TASK_DEFAULTS) on top. */
-export function trainDefaults(task: TaskName): typeof TRAIN_DEFAULTS {
+export function trainDefaults(task: TaskName): typeof TRAIN_DEFAULTS & { coarse?: CoarseStage } {
   return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task] };
 }
 
