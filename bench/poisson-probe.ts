@@ -1,7 +1,8 @@
 /**
  * `tsx bench/poisson-probe.ts key=value ...`: one derivative-only training with explicit settings,
  * printing psnrAffine against step and wall time (the probes behind the README's "Tasks" table).
- * Keys: image, size, task, model, steps, lr, schedule, batch, omega0, every, gray, image2.
+ * Keys: image, size, task, model, steps, lr, schedule, batch, omega0, every, gray, image2, and
+ * pre, preSteps, preLr, preSchedule for a warm start (comma lists for a pyramid of them).
  */
 import { createSpec, initParams, type ModelKind, nyquistOctaves } from "@siren-onnx/core";
 import { buildTask, loadImage, type Schedule, type TaskName, trainDefaults, trainLoop } from "@siren-onnx/trainer";
@@ -23,27 +24,33 @@ const spec = createSpec(model, {
   peFrequencies: nyquistOctaves(size),
 });
 let params = initParams(spec, 0);
-// pre=128 preSteps=N: first N full-batch steps on the task at pre² (a coarse-to-fine curriculum).
+// pre=128 preSteps=N: first N full-batch steps on the task at pre² (a coarse-to-fine curriculum);
+// pre=32,64,128 preSteps=300,300,200 runs a pyramid of such stages, coarsest first.
 if (args.pre) {
-  const small = await loadImage(args.image ?? "data/camera.png", { size: Number(args.pre), gray: args.gray !== "0" });
-  const smallTask = await buildTask(task, small, { seed: 0, image2: args.image2 ?? "data/astronaut.png" });
-  const preSteps = Number(args.preSteps ?? 150);
-  const pre = await trainLoop({
-    task: smallTask,
-    spec,
-    params,
-    steps: preSteps,
-    lr: Number(args.preLr ?? lr),
-    schedule: (args.preSchedule ?? "constant") as Schedule,
-    batch: "full",
-    seed: 0,
-    engine: "onnxruntime",
-    evalEvery: preSteps,
-  });
-  params = pre.lastParams;
-  console.log(
-    `pre ${args.pre}² ${preSteps} steps: psnrAffine ${pre.metrics.psnrAffine?.toFixed(2)} at ${args.pre}² in ${pre.seconds.toFixed(0)} s`,
-  );
+  const sizes = args.pre.split(",").map(Number);
+  const stepsList = (args.preSteps ?? "150").split(",").map(Number);
+  const lrs = (args.preLr ?? String(lr)).split(",").map(Number);
+  for (const [i, preSize] of sizes.entries()) {
+    const small = await loadImage(args.image ?? "data/camera.png", { size: preSize, gray: args.gray !== "0" });
+    const smallTask = await buildTask(task, small, { seed: 0, image2: args.image2 ?? "data/astronaut.png" });
+    const preSteps = stepsList[Math.min(i, stepsList.length - 1)];
+    const pre = await trainLoop({
+      task: smallTask,
+      spec,
+      params,
+      steps: preSteps,
+      lr: lrs[Math.min(i, lrs.length - 1)],
+      schedule: (args.preSchedule ?? "constant") as Schedule,
+      batch: "full",
+      seed: 0,
+      engine: "onnxruntime",
+      evalEvery: preSteps,
+    });
+    params = pre.lastParams;
+    console.log(
+      `pre ${preSize}² ${preSteps} steps: psnrAffine ${pre.metrics.psnrAffine?.toFixed(2)} at ${preSize}² in ${pre.seconds.toFixed(0)} s`,
+    );
+  }
 }
 const every = Number(args.every ?? Math.max(1, Math.round(steps / 10)));
 const t0 = performance.now();
