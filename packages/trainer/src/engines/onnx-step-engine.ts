@@ -41,6 +41,11 @@ export interface OnnxRuntime {
   webgpu: boolean;
   /** e.g. "onnxruntime (cpu, 2 threads)". */
   description: string;
+  /**
+   * Reads a GPU-resident tensor back, where the runtime can (onnxruntime-web's getData); without
+   * it the engine copies through a session (onnxruntime-node cannot download a GPU tensor).
+   */
+  download?(tensor: RuntimeTensor): Promise<Float32Array>;
   /** Compute sin and cos with lowerTrig off WebGPU too (onnxruntime-web's wasm Sin is a scalar loop). */
   polynomialTrig?: boolean;
 }
@@ -79,7 +84,10 @@ export async function createOnnxStepEngine(options: EngineOptions, runtime: Onnx
   const stateNames = names.flatMap((n) => [n, ADAM_M(n), ADAM_V(n)]);
   const stateShapes = shapes.flatMap((s) => [s, s, s]);
   let state: Record<string, RuntimeTensor> = {};
+  /** The last download of `state` (runtimes with `download`). */
+  let downloaded: { state: Record<string, RuntimeTensor>; values: Promise<Float32Array[]> } | undefined;
   const put = (name: string, data: Float32Array, dims: readonly number[]) => {
+    downloaded = undefined;
     release(state[name]);
     state[name] = tensor(data, dims);
   };
@@ -124,6 +132,16 @@ export async function createOnnxStepEngine(options: EngineOptions, runtime: Onnx
   /** The state tensors' values on the CPU (copies where they live on the GPU). */
   const readState = async (): Promise<(name: string) => Float32Array> => {
     if (!stateNames.some((n) => state[n].location === "gpu-buffer")) return (name) => state[name].data as Float32Array;
+    const { download } = runtime;
+    if (download) {
+      // One download per state: concurrent readers (params and optimizerState) share it.
+      if (downloaded?.state !== state) {
+        const current = state;
+        downloaded = { state, values: Promise.all(stateNames.map((n) => download(current[n]))) };
+      }
+      const values = await downloaded.values;
+      return (name) => values[stateNames.indexOf(name)];
+    }
     readSession ??= await create(graphToOnnx(buildCopyGraph(stateNames, stateShapes)));
     const out = await readSession.run(state);
     return (name) => out[COPY(name)].data as Float32Array;

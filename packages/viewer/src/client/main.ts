@@ -17,7 +17,7 @@ let addModels: ((entries: ModelEntry[]) => void) | undefined;
 let serverModels: ModelEntry[] = [];
 
 /** The panes, the toolbar and the interactions over `models` (the server's, or models trained in the page). */
-async function startViewer(models: ModelEntry[], search: string): Promise<void> {
+async function startViewer(models: ModelEntry[], search: string, show?: string[]): Promise<void> {
   const names = models.map((m) => m.name);
   const { state, problems } = parseUrlState(search, names);
   if (problems.length > 0) showMessage(`Ignored in the URL: ${problems.join("; ")}`);
@@ -41,6 +41,7 @@ async function startViewer(models: ModelEntry[], search: string): Promise<void> 
   const actions = bindToolbar(viewer);
   addModels = actions.addModels;
   bindInteractions(container, viewer, actions);
+  if (show) viewer.setModels(show);
   await viewer.start();
 }
 
@@ -56,7 +57,12 @@ function bindTrainPanel(): TrainPanel {
     if (entries.length === 0) return;
     showMessage("");
     if (addModels) addModels(entries);
-    else startViewer(entries, "").catch((err: Error) => showMessage(`The viewer failed to start: ${err.message}`));
+    else
+      startViewer(
+        entries,
+        "",
+        entries.map((m) => m.name),
+      ).catch((err: Error) => showMessage(`The viewer failed to start: ${err.message}`));
   });
   toggle.addEventListener("click", () => {
     root.hidden = !root.hidden;

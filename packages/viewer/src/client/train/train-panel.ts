@@ -278,6 +278,7 @@ export class TrainPanel {
         break;
       case "started":
         this.status.textContent = `training on ${m.description}`;
+        this.status.dataset.engine = m.description;
         break;
       case "step":
         this.loss.add(m.model, m.step, m.loss);

@@ -72,18 +72,41 @@ async function loadRuntime(backend: TrainBackend, wasmPaths: string): Promise<{ 
   return { ort, webgpu };
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs calls into onnxruntime-web one at a time. The models train side by side, but WebGPU
+ * refuses two session creations at once, and overlapping runs and downloads stall it.
+ */
+function serial<T>(call: () => Promise<T>): Promise<T> {
+  const result = queue.then(call);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+/** A session whose runs go through `serial`. */
+async function createSession(ort: OrtModule, bytes: Uint8Array, webgpu: boolean, deviceOutputs: string[] = []) {
+  const session = await serial(() =>
+    ort.InferenceSession.create(bytes, {
+      executionProviders: [webgpu ? "webgpu" : "wasm"],
+      graphOptimizationLevel: "all",
+      ...(deviceOutputs.length > 0
+        ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((n) => [n, "gpu-buffer" as const])) }
+        : {}),
+    }),
+  );
+  return {
+    run: (feeds: Record<string, Ort.Tensor>) => serial(() => session.run(feeds)),
+    release: () => serial(() => session.release()),
+  };
+}
+
 function runtimeFor(ort: OrtModule, webgpu: boolean): OnnxRuntime {
   const threads = ort.env.wasm.numThreads ?? 1;
   return {
     tensor: (data, dims) => new ort.Tensor("float32", data, dims),
-    createSession: (bytes, deviceOutputs) =>
-      ort.InferenceSession.create(bytes, {
-        executionProviders: [webgpu ? "webgpu" : "wasm"],
-        graphOptimizationLevel: "all",
-        ...(deviceOutputs.length > 0
-          ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((n) => [n, "gpu-buffer" as const])) }
-          : {}),
-      }),
+    createSession: (bytes, deviceOutputs) => createSession(ort, bytes, webgpu, deviceOutputs),
+    download: (t) => serial(async () => (await (t as Ort.Tensor).getData()) as Float32Array),
     webgpu,
     // onnxruntime-web's wasm Sin is a scalar loop: the polynomial is faster there (exporter's TrigMode).
     polynomialTrig: true,
@@ -182,7 +205,7 @@ async function train(message: StartMessage): Promise<void> {
   await Promise.all(
     models.map(async (kind: ModelKind, index) => {
       let engine: TrainingEngine | undefined;
-      let gradientSession: Ort.InferenceSession | undefined;
+      let gradientSession: Awaited<ReturnType<typeof createSession>> | undefined;
       try {
         const spec = createSpec(kind, {
           width: settings.width,
@@ -196,9 +219,7 @@ async function train(message: StartMessage): Promise<void> {
           runtime,
         );
         const gradientGraph = buildPredictGraph(spec, true);
-        gradientSession = await ort.InferenceSession.create(graphToOnnx(lowerTrig(gradientGraph)), {
-          executionProviders: [webgpu ? "webgpu" : "wasm"],
-        });
+        gradientSession = await createSession(ort, graphToOnnx(lowerTrig(gradientGraph)), webgpu);
         const trained = engine;
         const derivative = gradientSession;
         let lastStepAt = performance.now();
@@ -214,7 +235,11 @@ async function train(message: StartMessage): Promise<void> {
           seed: settings.seed,
           evalEvery,
           signal: stop.signal,
-          beforeStep: gate,
+          // A picture reads the weights: on WebGPU the next step must not free them meanwhile.
+          beforeStep: async () => {
+            await picture;
+            await gate();
+          },
           onStep: (info) => {
             const now = performance.now();
             post({
@@ -228,7 +253,7 @@ async function train(message: StartMessage): Promise<void> {
             lastStepAt = now;
           },
           onEvaluate: (step, prediction, metrics) => {
-            // The gradient picture follows asynchronously; the loop does not wait for it (but the run's end does).
+            // The gradient picture is made before the next step (beforeStep waits for it) and the run's end.
             picture = (async () => {
               const weights = await trained.params();
               const feeds: Record<string, Ort.Tensor> = { coords: new ort.Tensor("float32", grid, [count, 2]) };
