@@ -191,6 +191,35 @@ describe("the Train panel", () => {
     expect(await step()).toBeLessThan(5000);
   });
 
+  it("trains the derivative and inpainting tasks with the CLI's task code", async () => {
+    await dropFile("camera.png", await readFile(CAMERA));
+    await page.fill("#train-steps", "8");
+    for (const [task, metric] of [
+      ["poisson-gradient", "gradient"],
+      ["poisson-laplacian", "laplacian"],
+      ["inpaint", "inpaint"],
+    ] as const) {
+      await page.selectOption("#train-task", task);
+      if (task === "inpaint") {
+        expect(await page.isVisible("#train-points")).toBe(true);
+        await page.fill("#train-points", "300");
+      }
+      expect(await train()).toBe("");
+      const cards = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>(".train-run[data-model]")].map((e) => ({ ...e.dataset })),
+      );
+      expect(
+        cards.map((c) => c.state),
+        metric,
+      ).toEqual(["done", "done"]);
+      for (const c of cards) expect(Number.isFinite(Number(c.psnr))).toBe(true);
+      const file = await page.getAttribute('.train-run[data-model="0"] a.train-download', "download");
+      expect(file).toBe(`siren-${task}-camera.onnx`);
+    }
+    await page.selectOption("#train-task", "fit");
+    expect(await page.isVisible("#train-points")).toBe(false);
+  });
+
   it("refuses a non-image, a corrupt file and a too large image with one-line messages; downscales a large one", async () => {
     await page.selectOption("#train-width", "32");
     await page.fill("#train-steps", "2");

@@ -35,7 +35,12 @@ import type { FromTrainWorker, Pixels, ToTrainWorker, TrainBackend, TrainedFiles
 
 type OrtModule = typeof Ort;
 type StartMessage = Extract<ToTrainWorker, { type: "start" }>;
-type GpuNavigator = { gpu?: { requestAdapter(): Promise<unknown | null> } };
+type GpuAdapter = {
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+};
+type GpuNavigator = { gpu?: { requestAdapter(): Promise<GpuAdapter | null> } };
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let paused = false;
@@ -63,7 +68,12 @@ async function loadRuntime(backend: TrainBackend, wasmPaths: string): Promise<{ 
   const gpu = (navigator as unknown as GpuNavigator).gpu;
   const adapter = backend === "wasm" || !gpu ? null : await gpu.requestAdapter().catch(() => null);
   if (backend === "webgpu" && !adapter) throw new Error("this browser offers no WebGPU adapter; choose wasm");
-  const webgpu = adapter !== null;
+  const info = adapter?.info ?? {};
+  const software =
+    Boolean(info.isFallbackAdapter ?? adapter?.isFallbackAdapter) ||
+    SOFTWARE_ADAPTER.test(`${info.vendor ?? ""} ${info.architecture ?? ""} ${info.description ?? ""}`);
+  // "auto" never picks a software adapter (SwiftShader): wasm is faster than it.
+  const webgpu = adapter !== null && (backend === "webgpu" || !software);
   const ort = webgpu ? await import("onnxruntime-web/webgpu") : await import("onnxruntime-web/wasm");
   ort.env.wasm.wasmPaths = wasmPaths;
   // Threads need cross-origin isolation (COOP/COEP headers, which `siren serve` sends).
@@ -325,7 +335,7 @@ function describeError(err: unknown): string {
   const line = text.split("\n")[0];
   if (
     err instanceof RangeError ||
-    /out of memory|OOM|allocation|memory access out of bounds|Array buffer allocation/i.test(text)
+    /out of memory|\bOOM\b|failed to allocate|allocation failed|could not allocate|Array buffer allocation/i.test(text)
   ) {
     return `out of memory in the train worker (${line}); try a smaller size, width or batch`;
   }
