@@ -109,13 +109,3 @@ export async function decodeImage(
     for (let c = 0; c < channels; c++) data[p * channels + c] = (rgba[4 * p + c] / 255) * 2 - 1;
   return { pixels: { width: size, height: size, channels, data }, notice };
 }
-
-/** Model values ([-1, 1]) as RGBA bytes for a canvas. */
-export function toRgba(values: Float32Array, channels: number, count: number): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(count * 4);
-  for (let p = 0; p < count; p++) {
-    for (let c = 0; c < 3; c++) out[4 * p + c] = ((values[p * channels + (channels === 1 ? 0 : c)] + 1) / 2) * 255;
-    out[4 * p + 3] = 255;
-  }
-  return out;
-}
