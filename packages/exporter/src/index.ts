@@ -1,1 +1,2 @@
 export * from "./export-model.ts";
+export * from "./model-graph.ts";

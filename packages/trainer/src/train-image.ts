@@ -4,34 +4,14 @@ import { basename, extname, join, resolve } from "node:path";
 import { createSpec, initParams, type ModelKind, modelLabel, nyquistOctaves, UserError } from "@siren-onnx/core";
 import type { EngineName } from "./engines/create-engine.ts";
 import { loadImage } from "./image-io.ts";
-import { prepareRunDir, type RunSettings, readRun, writeRun } from "./run-output.ts";
+import { prepareRunDir, readRun, writeRun } from "./run-output.ts";
+import type { RunSettings } from "./run-summary.ts";
 import { buildTask, TASK_DEFAULTS, type TaskName, type TaskSettings } from "./tasks/index.ts";
 import type { CoarseStage } from "./tasks/task-defaults.ts";
+import { TRAIN_DEFAULTS, trainDefaults } from "./train-defaults.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
 
-/**
- * Defaults chosen for time-to-quality on a 2-core CPU (see README, "Training settings"):
- * random batches of 16,384 pixels with a cosine-decayed lr of 1e-3. The reference settings
- * are --lr 1e-4 --batch full --schedule constant.
- */
-export const TRAIN_DEFAULTS = {
-  model: "sine" as ModelKind,
-  task: "fit" as TaskName,
-  size: 256,
-  steps: 300,
-  lr: 1e-3,
-  schedule: "cosine" as Schedule,
-  batch: 16_384 as number | "full",
-  seed: 0,
-  engine: "onnxruntime" as EngineName,
-  width: 256,
-  hiddenLayers: 3,
-};
-
-/** TRAIN_DEFAULTS with a task's own defaults (TASK_DEFAULTS) on top. */
-export function trainDefaults(task: TaskName): typeof TRAIN_DEFAULTS & { coarse?: CoarseStage } {
-  return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task] };
-}
+export { TRAIN_DEFAULTS, trainDefaults } from "./train-defaults.ts";
 
 export interface TrainImageOptions {
   image: string;

@@ -83,12 +83,20 @@ export function buildTrainingStepGraph(
   return graph.prune();
 }
 
-/** Image-only forward pass with weights as inputs (so it follows training without a rebuild). */
-export function buildPredictGraph(spec: ModelSpec): Graph {
+/**
+ * Forward pass with weights as inputs (so it follows training without a rebuild): the image,
+ * and with `withGradient` also d/dx and d/dy as `dx`, `dy` [N, C] (the viewer's live derivative).
+ */
+export function buildPredictGraph(spec: ModelSpec, withGradient = false): Graph {
   const graph = new Graph("siren-predict");
   const ops = new GraphOps(graph);
   const coords = graph.input("coords", [-1, 2]);
-  const jet = forwardJet(ops, spec, parameterInputs(graph, spec), coords, 0);
+  const jet = forwardJet(ops, spec, parameterInputs(graph, spec), coords, withGradient ? 1 : 0);
   graph.output(jet.value, "image");
+  if (withGradient) {
+    const [dx, dy] = jet.gradient!;
+    graph.output(dx, "dx");
+    graph.output(dy, "dy");
+  }
   return graph.prune();
 }

@@ -1,18 +1,12 @@
 import { UserError } from "@siren-onnx/core";
 import type { ImageData } from "../image-io.ts";
 import { buildBlendTask } from "./blend.ts";
-import { fitTask } from "./fit.ts";
-import { inpaintTask } from "./inpaint.ts";
-import { poissonGradientTask, poissonLaplacianTask } from "./poisson.ts";
+import { buildSingleImageTask, type TaskSettings } from "./single-image.ts";
 import type { Task } from "./task.ts";
 
 import { TASK_NAMES, type TaskName } from "./task-names.ts";
 
-/** Task-specific settings from the CLI (second image, alpha, points, ...). */
-export interface TaskSettings {
-  seed: number;
-  [key: string]: unknown;
-}
+export type { TaskSettings } from "./single-image.ts";
 
 export function parseTaskName(name: string): TaskName {
   if (!(TASK_NAMES as readonly string[]).includes(name)) {
@@ -22,18 +16,9 @@ export function parseTaskName(name: string): TaskName {
 }
 
 export async function buildTask(name: TaskName, image: ImageData, settings: TaskSettings): Promise<Task> {
-  switch (name) {
-    case "fit":
-      return fitTask(image);
-    case "poisson-gradient":
-      return poissonGradientTask(image);
-    case "poisson-laplacian":
-      return poissonLaplacianTask(image);
-    case "blend":
-      return buildBlendTask(image, settings.image2, settings.alpha);
-    case "inpaint":
-      return inpaintTask(image, settings.points, settings.seed);
-  }
+  // Blend reads a second image file (Node); the others are browser-safe (single-image.ts).
+  if (name === "blend") return buildBlendTask(image, settings.image2, settings.alpha);
+  return buildSingleImageTask(name, image, settings);
 }
 
 export { BLEND_REFERENCE_FILE, DEFAULT_BLEND_ALPHA, SECOND_IMAGE_FILE } from "./blend.ts";

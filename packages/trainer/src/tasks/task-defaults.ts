@@ -1,4 +1,4 @@
-import type { Schedule } from "../train-loop.ts";
+import type { Schedule } from "../train-run.ts";
 import type { TaskName } from "./task-names.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { type RenderOutput, regionGrid, renderSource, TRAINING_DOMAIN } from "@siren-onnx/core";
+import { modelFileFor, type RenderOutput, regionGrid, renderSource, TRAINING_DOMAIN } from "@siren-onnx/core";
 import type { ModelEntry } from "../shared/model-entry.ts";
 import { debugLog, recordModelRuns } from "./debug-log.ts";
 import { modelFileUrl } from "./model-list.ts";
@@ -99,8 +99,13 @@ export class BrowserRenderer implements Renderer {
 
   /** The file as this backend runs it: sin/cos as exact polynomials (see the server's model-variants.ts). */
   private fileUrl(model: ModelEntry, output: RenderOutput): string | undefined {
+    const variant = this.backend === "webgpu" ? "webgpu" : "polynomial";
+    if (model.local) {
+      const file = modelFileFor(model.files, output);
+      return file && model.local[variant][file === model.files.image ? "image" : "derivatives"];
+    }
     const url = modelFileUrl(model, output);
-    return url && `${url}?trig=${this.backend === "webgpu" ? "webgpu" : "polynomial"}`;
+    return url && `${url}?trig=${variant}`;
   }
 
   render(job: ViewJob): void {

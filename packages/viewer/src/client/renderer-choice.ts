@@ -24,6 +24,11 @@ export async function chooseRenderer(
   model: ModelEntry,
   framePoints: number,
 ): Promise<{ renderer: Renderer; reason: string }> {
+  // A model trained in the page exists only here: the server cannot render it.
+  if (model.local) {
+    const browser = await BrowserRenderer.create(backend === "server" ? "auto" : backend);
+    return { renderer: browser, reason: backend === "server" ? "trained in the page: rendered in the browser" : "" };
+  }
   if (backend === "server") return { renderer: new ServerRenderer(), reason: "" };
   const browser = await BrowserRenderer.create(backend);
   if (backend !== "auto") return { renderer: browser, reason: "" };

@@ -1,4 +1,5 @@
 import { modelLabel } from "@siren-onnx/core";
+import type { ModelEntry } from "../shared/model-entry.ts";
 import { CHANNELS } from "./channels.ts";
 import type { Backend } from "./url-state.ts";
 import { MAX_PANES } from "./url-state.ts";
@@ -27,13 +28,16 @@ export function bindToolbar(viewer: Viewer) {
   const saveWidth = byId<HTMLInputElement>("save-width");
   const help = byId<HTMLDialogElement>("help-dialog");
 
-  for (const m of viewer.models) {
-    modelSelect.add(new Option(`${m.name} (${modelLabel(m.metadata.spec.activation)})`, m.name));
-    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: m.name });
-    const label = document.createElement("label");
-    label.append(box, ` ${m.name}`);
-    compareList.append(label);
-  }
+  const listModels = (entries: readonly ModelEntry[]) => {
+    for (const m of entries) {
+      modelSelect.add(new Option(`${m.name} (${modelLabel(m.metadata.spec.activation)})`, m.name));
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: m.name });
+      const label = document.createElement("label");
+      label.append(box, ` ${m.name}`);
+      compareList.append(label);
+    }
+  };
+  listModels(viewer.models);
   const channelButtons = CHANNELS.map(({ output, symbol, title }, i) => {
     const button = Object.assign(document.createElement("button"), { type: "button", textContent: symbol });
     button.title = `${title} (${i + 1})`;
@@ -75,6 +79,14 @@ export function bindToolbar(viewer: Viewer) {
   byId("reset").addEventListener("click", () => viewer.reset());
 
   const actions = {
+    /** Offers models trained in the page (Train panel) beside the server's, and shows them. */
+    addModels: (entries: ModelEntry[]) => {
+      viewer.models.push(...entries);
+      listModels(entries);
+      viewer.setModels(entries.map((m) => m.name));
+      // The server cannot render them: choose the renderer again for the models now shown.
+      void viewer.setBackend(viewer.current.backend);
+    },
     save: () => void viewer.save(Math.min(8192, Math.max(16, Math.round(Number(saveWidth.value) || 1024)))),
     help: () => (help.open ? help.close() : help.showModal()),
     toggleCompare: () => {

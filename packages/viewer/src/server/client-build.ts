@@ -12,10 +12,14 @@ const STAMP = ".build-hash";
 
 const require = createRequire(import.meta.url);
 
-/** Hash of everything the bundle is made of: the client, what it imports (shared/, core) and tool versions. */
+/** The packages the page bundles (the Train panel's worker runs the trainer's and exporter's code). */
+const BUNDLED_PACKAGES = ["@siren-onnx/core", "@siren-onnx/onnx-graph", "@siren-onnx/trainer", "@siren-onnx/exporter"];
+/** The Train panel's sample image. */
+const SAMPLE_IMAGE = fileURLToPath(new URL("../../../../data/camera.png", import.meta.url));
+
+/** Hash of everything the bundle is made of: the client, what it imports (shared/, the packages) and tool versions. */
 export function clientSourceHash(): string {
   const hash = createHash("sha256");
-  const coreSrc = dirname(require.resolve("@siren-onnx/core"));
   const add = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(dir, entry.name);
@@ -25,7 +29,8 @@ export function clientSourceHash(): string {
   };
   add(CLIENT_ROOT);
   add(fileURLToPath(new URL("../shared/", import.meta.url)));
-  add(coreSrc);
+  for (const name of BUNDLED_PACKAGES) add(dirname(require.resolve(name)));
+  hash.update(readFileSync(SAMPLE_IMAGE));
   hash.update(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url))));
   // onnxruntime-web is pinned in package.json above; vite is a range, so add its exact version.
   hash.update(`vite@${(require("vite/package.json") as { version: string }).version}`);

@@ -10,6 +10,11 @@ export interface ModelEntry {
   files: ModelFiles;
   /** Metadata of the image file (or of the derivative file when there is no image file). */
   metadata: ModelMetadata;
+  /**
+   * Only for a model trained in the page (never sent by the server): blob: URLs of its files as
+   * the page's renderer runs them, by variant (the server's `?trig=` variants).
+   */
+  local?: Record<"polynomial" | "webgpu", { image: string; derivatives: string }>;
 }
 
 /** A .onnx file the server does not offer, and why. */
