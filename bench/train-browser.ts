@@ -16,19 +16,10 @@ import { createSpec, initParams, nyquistOctaves } from "@siren-onnx/core";
 import { fitTask, loadImage, TRAIN_DEFAULTS, trainLoop } from "@siren-onnx/trainer";
 import { startServer } from "@siren-onnx/viewer";
 import { chromium, type Page } from "playwright-core";
+import { chromiumLaunchOptions } from "./support.ts";
 
 const CAMERA = fileURLToPath(new URL("../data/camera.png", import.meta.url));
 const STEPS = 20;
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 
 const image = await loadImage(CAMERA, { size: 128 });
 const pixels = { width: image.width, height: image.height, channels: image.channels, data: Array.from(image.data) };
@@ -113,7 +104,7 @@ async function nodeMsPerStep(width: number, batch: number): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), "siren-bench-train-"));
 const server = await startServer({ modelsDir: dir, port: 0, host: "127.0.0.1", log: () => {} });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ARGS });
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}?train`);

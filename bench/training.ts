@@ -43,7 +43,7 @@ export function gemmFlops(graph: Graph): number {
   for (const node of graph.nodes) {
     if (node.op !== "Gemm") continue;
     const transA = (node.attributes.transA as { int: number } | undefined)?.int === 1;
-    const [a, b] = node.inputs;
+    const [a] = node.inputs;
     const m = Number(transA ? a.shape[1] : a.shape[0]);
     const k = Number(transA ? a.shape[0] : a.shape[1]);
     flops += 2 * m * k * Number(node.output.shape[1]);

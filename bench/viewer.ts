@@ -20,22 +20,13 @@ import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import { loadRenderModel, renderSources } from "@siren-onnx/renderer";
 import { startServer } from "@siren-onnx/viewer";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { chromiumLaunchOptions } from "./support.ts";
 
 const { values } = parseArgs({
   options: { models: { type: "string", default: "models" }, webgpu: { type: "boolean", default: false } },
 });
 const MODELS = resolve(values.models);
 const FRAME = { width: 1280, height: 720 };
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-  ...(values.webgpu ? ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] : ["--disable-gpu"]),
-];
 
 type Event = { type: string; job?: number; level?: number; ms?: number; t: number };
 
@@ -170,7 +161,7 @@ async function nodeFrame(file: string): Promise<number> {
 }
 
 const server = await startServer({ modelsDir: MODELS, port: 0, host: "127.0.0.1", log: () => {} });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ARGS });
+const browser = await chromium.launch(chromiumLaunchOptions({ webgpu: values.webgpu }));
 try {
   const sirenFile = join(MODELS, "siren.onnx");
   const meta = readModelMetadata(await readFile(sirenFile));

@@ -45,29 +45,22 @@ async function sha256(bytes: ArrayBuffer | undefined): Promise<string> {
 async function train(message: StartMessage): Promise<void> {
   const { settings, models } = message;
   let pixels: Pixels;
+  let notice: string | undefined;
   let fileBytes: ArrayBuffer | undefined;
   if (message.image.kind === "file") {
     fileBytes = message.image.bytes;
-    const decoded = await decodeImage(message.image.name, fileBytes, settings.size);
-    pixels = decoded.pixels;
-    const count = pixels.width * pixels.height;
-    post({
-      type: "image",
-      width: pixels.width,
-      height: pixels.height,
-      rgba: toRgba(pixels.data, pixels.channels, count),
-      notice: decoded.notice,
-    });
+    ({ pixels, notice } = await decodeImage(message.image.name, fileBytes, settings.size));
   } else {
     pixels = message.image.pixels;
-    const count = pixels.width * pixels.height;
-    post({
-      type: "image",
-      width: pixels.width,
-      height: pixels.height,
-      rgba: toRgba(pixels.data, pixels.channels, count),
-    });
   }
+  const count = pixels.width * pixels.height;
+  post({
+    type: "image",
+    width: pixels.width,
+    height: pixels.height,
+    rgba: toRgba(pixels.data, pixels.channels, count),
+    ...(notice === undefined ? {} : { notice }),
+  });
   const { ort, webgpu } = await loadRuntime(message.backend, message.wasmPaths);
   const runtime = runtimeFor(ort, webgpu);
   post({
