@@ -50,7 +50,7 @@ export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
   const stepMs = msPerPoint * batchPoints + MS_PER_STEP_OVERHEAD;
   const evaluations = Math.ceil(run.steps / (config.evalEvery ?? defaultEvalEvery(run.steps)));
   const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflop;
-  const coarse = coarseStage(task, run.batch, side, side);
+  const coarse = coarseStage(task, run.batch, side, side, run.model);
   let coarseMs = 0;
   if (coarse) {
     // The task rebuilt at coarse.size² (the same K known pixels for inpainting), every point a step.

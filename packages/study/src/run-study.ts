@@ -182,11 +182,14 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
         out: runDir(run),
         force: true,
         signal: options.signal,
-        onStep: ({ step, lastMetrics }) =>
-          progress?.update(step, {
-            [metric]: lastMetrics ? `${lastMetrics[metric].toFixed(2)} dB` : "--",
-            "study eta": formatSeconds(clock.remaining((predicted * step) / run.steps)),
-          }),
+        onStep: ({ step, steps, lastMetrics, stage }) =>
+          // A warm start counts its own steps: shown beside the run's bar, which stays at 0 meanwhile.
+          stage
+            ? progress?.update(0, { [stage]: `${step}/${steps}`, "study eta": formatSeconds(clock.remaining()) })
+            : progress?.update(step, {
+                [metric]: lastMetrics ? `${lastMetrics[metric].toFixed(2)} dB` : "--",
+                "study eta": formatSeconds(clock.remaining((predicted * step) / run.steps)),
+              }),
       };
       options.onTrain?.(run, trainOptions);
       const { result } = await trainImage(trainOptions);

@@ -17,8 +17,8 @@ export interface StudyConfig {
   size: number;
   width: number;
   hiddenLayers: number;
-  /** Adam steps per task. */
-  steps: Record<TaskName, number>;
+  /** Adam steps per task; a task left out trains each model kind for its own default (trainDefaults(task, model)). */
+  steps: Partial<Record<TaskName, number>>;
   /** lr, batch and schedule of every run (zoom runs too); unset: each task's defaults (trainDefaults). */
   training?: StudyTraining;
   /** Models of the fitting and derivative comparison. */
@@ -81,7 +81,7 @@ export const FULL_STUDY: StudyConfig = {
   size: 256,
   width: 256,
   hiddenLayers: 3,
-  steps: ALL_TASKS((task) => trainDefaults(task).steps),
+  steps: {},
   zoomSteps: 150,
   ...LINE_UP,
 };
@@ -143,6 +143,7 @@ export function describeTraining(config: StudyConfig): string {
     batch === undefined ? "" : batch === "full" ? "full batch" : `batches of ${batch} pixels`,
     schedule === undefined ? "" : `${schedule} schedule`,
   ].filter(Boolean);
-  if (given.length === 0) return "each task's default lr, batch and schedule (the trainer's time-to-quality settings)";
+  if (given.length === 0)
+    return "each task's (and model kind's) default lr, batch and schedule (the trainer's time-to-quality settings)";
   return given.length === 3 ? given.join(", ") : `${given.join(", ")}, else each task's defaults`;
 }

@@ -55,9 +55,9 @@ export function runFingerprint(run: StudyRun, config: StudyConfig, hashes: Recor
   const images = run.task === "blend" ? hashes : { image: hashes.image };
   const { lr, batch, schedule, ...planned } = run;
   const task = trainerTask(run.task);
-  const { seed } = trainDefaults(task);
+  const { seed } = trainDefaults(task, run.model);
   const side = trainingSize(run, config);
-  const coarse = coarseStage(task, batch, side, side);
+  const coarse = coarseStage(task, batch, side, side, run.model);
   return JSON.stringify({
     run: planned,
     size,

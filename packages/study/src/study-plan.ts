@@ -34,8 +34,8 @@ export function trainingSize(run: StudyRun, config: StudyConfig): number {
 function run(task: StudyTask, model: ModelKind, config: StudyConfig, extra: Partial<StudyRun> = {}): StudyRun {
   const number = extra.points ?? extra.factor;
   const suffix = number === undefined ? "" : `-${number}`;
-  const steps = task === "zoom" ? config.zoomSteps : config.steps[task];
-  const defaults = trainDefaults(trainerTask(task));
+  const defaults = trainDefaults(trainerTask(task), model);
+  const steps = task === "zoom" ? config.zoomSteps : (config.steps[task] ?? defaults.steps);
   const { lr = defaults.lr, batch = defaults.batch, schedule = defaults.schedule } = config.training ?? {};
   return { id: `${task}${suffix}-${modelLabel(model)}`, task, model, steps, lr, batch, schedule, ...extra };
 }

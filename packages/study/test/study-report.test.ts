@@ -94,14 +94,14 @@ describe("siren study (tiny configuration)", () => {
     expect([...new Set(later.map((r) => r.task))]).toEqual(["fit", "zoom"]);
   });
 
-  it("gives every run its task's default lr, batch and schedule, and trains it with them", () => {
+  it("gives every run its task's (and model kind's) default lr, batch and schedule, and trains it with them", () => {
     expect(trained.length).toBe(runs.length);
     for (const { run, options } of trained) {
-      const d = trainDefaults(trainerTask(run.task));
+      const d = trainDefaults(trainerTask(run.task), run.model);
       expect([run.lr, run.batch, run.schedule], run.id).toEqual([d.lr, d.batch, d.schedule]);
       expect([options.lr, options.batch, options.schedule], run.id).toEqual([run.lr, run.batch, run.schedule]);
     }
-    expect(html).toContain("trained with each task's default lr, batch and schedule");
+    expect(html).toContain("trained with each task's (and model kind's) default lr, batch and schedule");
   });
 
   it("has every section of the study in the HTML, each with its computed conclusions", () => {
@@ -358,7 +358,7 @@ describe("--reference: the paper's settings", () => {
     const d = trainDefaults("fit");
     expect(runFingerprint(def, FULL_STUDY, hashes)).toBe(
       JSON.stringify({
-        run: { id: "fit-siren", task: "fit", model: "sine", steps: FULL_STUDY.steps.fit },
+        run: { id: "fit-siren", task: "fit", model: "sine", steps: d.steps },
         size: 256,
         width: 256,
         hiddenLayers: 3,

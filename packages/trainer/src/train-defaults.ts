@@ -1,6 +1,6 @@
 import type { ModelKind } from "@siren-onnx/core";
 import type { EngineName } from "./engines/create-engine.ts";
-import { type CoarseStage, TASK_DEFAULTS } from "./tasks/task-defaults.ts";
+import { type CoarseStage, KIND_TASK_DEFAULTS, TASK_DEFAULTS } from "./tasks/task-defaults.ts";
 import type { TaskName } from "./tasks/task-names.ts";
 import type { Schedule } from "./train-run.ts";
 
@@ -24,7 +24,13 @@ export const TRAIN_DEFAULTS = {
   hiddenLayers: 3,
 };
 
-/** TRAIN_DEFAULTS with a task's own defaults (TASK_DEFAULTS) on top. */
-export function trainDefaults(task: TaskName): typeof TRAIN_DEFAULTS & { coarse?: CoarseStage } {
-  return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task] };
+/**
+ * TRAIN_DEFAULTS with a task's own defaults (TASK_DEFAULTS) on top, and on top of those a model
+ * kind's own for that task (KIND_TASK_DEFAULTS: the baselines' tuned settings).
+ */
+export function trainDefaults(
+  task: TaskName,
+  model: ModelKind = TRAIN_DEFAULTS.model,
+): typeof TRAIN_DEFAULTS & { coarse?: CoarseStage } {
+  return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task], ...KIND_TASK_DEFAULTS[model]?.[task], model };
 }

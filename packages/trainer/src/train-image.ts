@@ -49,7 +49,7 @@ export function defaultRunDir(image: string, model: ModelKind, task: TaskName): 
 /** Loads the image, builds the task, trains and writes the run directory. */
 export async function trainImage(options: TrainImageOptions): Promise<{ dir: string; result: TrainLoopResult }> {
   const o = {
-    ...trainDefaults(options.task ?? TRAIN_DEFAULTS.task),
+    ...trainDefaults(options.task ?? TRAIN_DEFAULTS.task, options.model),
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as Required<
     Omit<
@@ -108,7 +108,8 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     threads: options.threads,
     signal: options.signal,
   };
-  const coarse = options.warmStart === false ? undefined : coarseStage(o.task, o.batch, image.width, image.height);
+  const coarse =
+    options.warmStart === false ? undefined : coarseStage(o.task, o.batch, image.width, image.height, o.model);
   let params = initParams(spec, o.seed);
   let coarseSeconds = 0;
   if (coarse) {
@@ -151,14 +152,15 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
   return { dir, result };
 }
 
-/** The task's coarse warm start, if it applies: a random-batch run on an image larger than it. */
+/** The task's (and model kind's) coarse warm start, if it applies: a random-batch run on an image larger than it. */
 export function coarseStage(
   task: TaskName,
   batch: number | "full",
   width: number,
   height: number,
+  model?: ModelKind,
 ): CoarseStage | undefined {
-  const coarse = TASK_DEFAULTS[task].coarse;
+  const coarse = trainDefaults(task, model).coarse;
   if (!coarse || batch === "full" || Math.min(width, height) <= coarse.size) return undefined;
   return coarse;
 }

@@ -9,7 +9,7 @@ import { affineFit, psnr } from "../src/metrics.ts";
 import { blendTask, loadSecondImage } from "../src/tasks/blend.ts";
 import { buildTask, TASK_NAMES, TASK_SUPERVISION, type Task, type TaskName } from "../src/tasks/index.ts";
 import { knownPixels } from "../src/tasks/inpaint.ts";
-import { TRAIN_DEFAULTS, trainDefaults, trainImage } from "../src/train-image.ts";
+import { coarseStage, TRAIN_DEFAULTS, trainDefaults, trainImage } from "../src/train-image.ts";
 import { trainLoop } from "../src/train-loop.ts";
 import { sampleImage } from "./tasks-images.ts";
 
@@ -249,5 +249,24 @@ describe("run folders of the new tasks", () => {
     expect(trainDefaults("blend").lr).not.toBe(TRAIN_DEFAULTS.lr);
     expect((await metrics("blend")).lr).toBe(trainDefaults("blend").lr);
     expect((await metrics("blend")).taskSettings).toMatchObject({ alpha: 0.5, image2: "b.png" });
+  });
+});
+
+describe("per-kind defaults (KIND_TASK_DEFAULTS)", () => {
+  it("give the baselines their swept lr and schedule for Poisson from the gradient, and SIREN the task's", () => {
+    const siren = trainDefaults("poisson-gradient");
+    expect(trainDefaults("poisson-gradient", "sine")).toEqual(siren);
+    for (const kind of ["tanh", "relu-pe"] as const) {
+      const d = trainDefaults("poisson-gradient", kind);
+      expect(d.model).toBe(kind);
+      expect(d.lr).toBeGreaterThan(siren.lr);
+      expect(d.steps).toBeLessThan(siren.steps);
+      // Their warm start applies exactly where SIREN's does (random batches above its size).
+      expect(coarseStage("poisson-gradient", 16_384, 256, 256, kind)).toEqual(d.coarse);
+      expect(coarseStage("poisson-gradient", "full", 256, 256, kind)).toBeUndefined();
+      // Other tasks are the task's own.
+      expect(trainDefaults("poisson-laplacian", kind).lr).toBe(trainDefaults("poisson-laplacian").lr);
+    }
+    expect(coarseStage("poisson-gradient", 16_384, 256, 256)?.steps).toBe(siren.coarse?.steps);
   });
 });

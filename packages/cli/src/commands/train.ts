@@ -148,12 +148,15 @@ export function registerTrain(program: Command): void {
       }
       if (image === undefined) throw new UserError("missing required argument 'image' (or --resume <run-dir>)");
       const task = parseTaskName(flags.task);
+      const model = parseModelKind(flags.model);
       checkTaskFlags(flags, task);
       const steps =
-        flags.steps === undefined ? trainDefaults(task).steps : parsePositiveInt(flags.steps, "--steps", 1_000_000);
+        flags.steps === undefined
+          ? trainDefaults(task, model).steps
+          : parsePositiveInt(flags.steps, "--steps", 1_000_000);
       const options = {
         image,
-        model: parseModelKind(flags.model),
+        model,
         task,
         size: parsePositiveInt(flags.size, "--size", MAX_IMAGE_SIZE),
         steps,
