@@ -33,7 +33,8 @@ export interface ModelRunContext {
   task: Task;
   pixels: Pixels;
   settings: TrainSettings;
-  lr: number;
+  /** The run's lr for a model kind: the one given, else the kind's default for the task. */
+  lrFor: (kind: ModelKind) => number;
   schedule: Schedule;
   batchSize: number;
   evalEvery: number;
@@ -95,8 +96,9 @@ export async function trainModel(kind: ModelKind, index: number, c: ModelRunCont
       peFrequencies: nyquistOctaves(Math.min(c.pixels.width, c.pixels.height)),
     });
     const params = initParams(spec, c.settings.seed);
+    const lr = c.lrFor(kind);
     engine = await createOnnxStepEngine(
-      { spec, params, supervision: c.task.supervision, batchSize: c.batchSize, adam: { ...DEFAULT_ADAM, lr: c.lr } },
+      { spec, params, supervision: c.task.supervision, batchSize: c.batchSize, adam: { ...DEFAULT_ADAM, lr } },
       c.runtime,
     );
     const gradientGraph = buildPredictGraph(spec, true);
@@ -110,7 +112,7 @@ export async function trainModel(kind: ModelKind, index: number, c: ModelRunCont
       spec,
       params,
       steps: c.settings.steps,
-      lr: c.lr,
+      lr,
       schedule: c.schedule,
       batch: c.settings.batch,
       seed: c.settings.seed,
@@ -167,7 +169,7 @@ export async function trainModel(kind: ModelKind, index: number, c: ModelRunCont
       task: c.settings.task,
       points: c.settings.points,
       steps: c.settings.steps,
-      lr: c.lr,
+      lr,
       schedule: c.schedule,
       batch: c.settings.batch,
       seed: c.settings.seed,

@@ -71,7 +71,6 @@ async function train(message: StartMessage): Promise<void> {
   });
   const defaults = trainDefaults(settings.task);
   const task = buildSingleImageTask(settings.task, pixels, { seed: settings.seed, points: settings.points });
-  const lr = settings.lr ?? defaults.lr;
   const batchSize = batchSizeFor(task, settings.batch);
   const evalEvery = settings.evalEvery ?? Math.max(1, Math.round(settings.steps / 60));
 
@@ -81,7 +80,7 @@ async function train(message: StartMessage): Promise<void> {
     task,
     pixels,
     settings,
-    lr,
+    lrFor: (kind) => settings.lr ?? trainDefaults(settings.task, kind).lr,
     schedule: defaults.schedule,
     batchSize,
     evalEvery,
