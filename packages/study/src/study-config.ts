@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ModelKind, Region } from "@siren-onnx/core";
-import { MIN_IMAGE_SIZE, type Schedule, type TaskName, trainDefaults } from "@siren-onnx/trainer";
+import { MIN_IMAGE_SIZE, type Schedule, type TaskName } from "@siren-onnx/trainer";
 
 /** Training settings of every run of a study; each one left out is each task's own default (trainDefaults). */
 export interface StudyTraining {

@@ -6,7 +6,7 @@ import type { EngineName } from "./engines/create-engine.ts";
 import { loadImage } from "./image-io.ts";
 import { prepareRunDir, readRun, writeRun } from "./run-output.ts";
 import type { RunSettings } from "./run-summary.ts";
-import { buildTask, TASK_DEFAULTS, type TaskName, type TaskSettings } from "./tasks/index.ts";
+import { buildTask, type TaskName, type TaskSettings } from "./tasks/index.ts";
 import type { CoarseStage } from "./tasks/task-defaults.ts";
 import { TRAIN_DEFAULTS, trainDefaults } from "./train-defaults.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
