@@ -68,7 +68,7 @@ def fit(pixels_path, size, steps, lr, every, gradient_paths=None):
     targets), the loss is the Poisson task's: 0.5 (mse(d/dx) + mse(d/dy)) of the analytic gradient,
     and the image is only used for psnrAffine (a least-squares a * prediction + b first)."""
     np = __import__("numpy")
-    torch.manual_seed(0)
+    torch.manual_seed(int(__import__("os").environ.get("SIREN_SEED", "0")))
     image = torch.from_numpy(np.fromfile(pixels_path, dtype="float32")).reshape(-1, 1)
     coords = grid(size)
     model = siren()
