@@ -72,7 +72,7 @@ async function benchDefaults(): Promise<void> {
     );
     await writeFileAtomic(
       svg,
-      `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300" font-family="sans-serif">${chart}</svg>\n`,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300" font-family="sans-serif" role="img"><title>PSNR against wall time: ${runs.map((r) => r.label).join(" and ")}</title>${chart}</svg>\n`,
     );
     console.log(`wrote ${svg}`);
   }
