@@ -6,7 +6,8 @@
  *   cosine, 300 steps, no warm start): wall seconds to 30/35/40 dB, in one process. `--svg`
  *   writes both PSNR-against-time curves as a picture.
  * - reference: the reference settings (full batch, Adam lr 1e-4 constant, seed 0) with this
- *   project's engine and with PyTorch on exactly the same pixels, step by step (target: within 1 dB).
+ *   project's engine and with PyTorch on exactly the same pixels from the same initial weights,
+ *   step by step (target: within 1 dB).
  * - gradient: the same for Poisson from the gradient (the project's own 6th-order targets),
  *   comparing the loss and psnrAffine step by step.
  */
@@ -99,7 +100,11 @@ async function againstTorch(task: Task, metric: "psnr" | "psnrAffine", torchArgs
   });
   const theirs = new Map<number, { loss?: number; value: number }>();
   if (torchAvailable()) {
-    for await (const line of runTorch(["fit", ...torchArgs]))
+    // PyTorch starts from the same initial weights (nn.Linear's order: weight, then bias).
+    const init = join(dir, "init.f32");
+    const layers = initParams(spec, 0);
+    await writeFile(init, Float32Array.from(layers.flatMap((l) => [...l.weight, ...l.bias])));
+    for await (const line of runTorch(["fit", ...torchArgs], { env: { SIREN_INIT: init } }))
       theirs.set(line.step as number, { loss: line.loss as number | undefined, value: line.psnr as number });
   } else {
     console.log("(PyTorch not available: install Debian's python3-torch for the comparison)");

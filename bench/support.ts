@@ -46,9 +46,13 @@ export function torchAvailable(): boolean {
  */
 export async function* runTorch(
   args: string[],
-  options: { script?: string; unset?: readonly string[]; quiet?: boolean } = {},
+  options: { script?: string; unset?: readonly string[]; quiet?: boolean; env?: Record<string, string> } = {},
 ): AsyncGenerator<Record<string, unknown>> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(existsSync(TCMALLOC) ? { LD_PRELOAD: TCMALLOC } : {}) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(existsSync(TCMALLOC) ? { LD_PRELOAD: TCMALLOC } : {}),
+    ...options.env,
+  };
   for (const name of options.unset ?? []) delete env[name];
   const child = spawn("/usr/bin/python3", [options.script ?? TORCH_SCRIPT, ...args], {
     env,

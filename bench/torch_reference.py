@@ -72,6 +72,16 @@ def fit(pixels_path, size, steps, lr, every, gradient_paths=None):
     image = torch.from_numpy(np.fromfile(pixels_path, dtype="float32")).reshape(-1, 1)
     coords = grid(size)
     model = siren()
+    init = __import__("os").environ.get("SIREN_INIT")
+    if init:
+        # The caller's initial weights (float32, each layer's weight [out, in] then bias [out]):
+        # both implementations then start from the same point.
+        flat = torch.from_numpy(np.fromfile(init, dtype="float32"))
+        offset = 0
+        with torch.no_grad():
+            for p in model.parameters():
+                p.copy_(flat[offset : offset + p.numel()].reshape(p.shape))
+                offset += p.numel()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     if gradient_paths:
         dx, dy = (torch.from_numpy(np.fromfile(p, dtype="float32")).reshape(-1, 1) for p in gradient_paths)
