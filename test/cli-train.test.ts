@@ -260,6 +260,11 @@ describe("siren train (CLI)", () => {
         (d) => ["--resume", join(d, "run"), "--lr", "1"],
         /--lr does not go with --resume/,
       ],
+      [
+        "--no-warm-start (the run's warm start is already done)",
+        (d) => ["--resume", join(d, "run"), "--no-warm-start"],
+        /--no-warm-start does not go with --resume/,
+      ],
     ];
     for (const [what, args, message] of cases) {
       it(`rejects ${what} with a one-line error`, async () => {

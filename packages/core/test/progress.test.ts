@@ -1,0 +1,36 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { Progress } from "../src/node/progress.ts";
+
+/** A stream that says it is a terminal, so Progress draws its bar and ends lines itself. */
+function terminal(): { stream: NodeJS.WriteStream; text: () => string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+  stream.isTTY = true;
+  let text = "";
+  (stream as unknown as PassThrough).on("data", (d) => {
+    text += String(d);
+  });
+  return { stream, text: () => text };
+}
+
+describe("Progress", () => {
+  it("ends a finished bar's line once: stop() after it adds no blank line (one bar follows another)", async () => {
+    const saved = process.env.CI;
+    delete process.env.CI;
+    try {
+      const { stream, text } = terminal();
+      const first = new Progress("warm start", 2, stream);
+      first.update(2);
+      first.stop();
+      const second = new Progress("train", 3, stream);
+      second.update(1);
+      second.stop();
+      await new Promise((r) => setImmediate(r));
+      expect(text().match(/\n/g)).toHaveLength(2);
+      expect(text()).not.toContain("\n\n");
+      expect(text()).toMatch(/warm start 100% 2\/2[^\n]*\n\r\x1b\[2K\[[#-]+\] train {2}33% 1\/3/);
+    } finally {
+      if (saved !== undefined) process.env.CI = saved;
+    }
+  });
+});
