@@ -31,12 +31,15 @@ const dir = await mkdtemp(join(tmpdir(), "siren-bench-quality-"));
 async function timedRun(label: string, settings: Parameters<typeof trainImage>[0]) {
   const t0 = performance.now();
   const curve: Array<[number, number]> = [];
+  let recorded: unknown;
   const { result } = await trainImage({
     ...settings,
     out: join(dir, label.replace(/\W+/g, "-")),
-    onStep: ({ stage, lastMetrics, step, steps: total }) => {
-      if (!stage && lastMetrics && (curve.length === 0 || step === total || curve.at(-1)?.[1] !== lastMetrics.psnr))
-        curve.push([(performance.now() - t0) / 1000, lastMetrics.psnr]);
+    // lastMetrics is a new object at each evaluation: one point per evaluation of the run proper.
+    onStep: ({ stage, lastMetrics }) => {
+      if (stage || !lastMetrics || lastMetrics === recorded) return;
+      recorded = lastMetrics;
+      curve.push([(performance.now() - t0) / 1000, lastMetrics.psnr]);
     },
   });
   return { label, curve, psnr: result.metrics.psnr, seconds: (performance.now() - t0) / 1000 };

@@ -10,12 +10,13 @@ Prints one JSON object per line.
 """
 import json
 import math
+import os
 import sys
 import time
 
 import torch
 
-torch.set_num_threads(int(__import__("os").environ.get("SIREN_THREADS", "2")))
+torch.set_num_threads(int(os.environ.get("SIREN_THREADS", "2")))
 
 
 class Sine(torch.nn.Module):
@@ -68,11 +69,11 @@ def fit(pixels_path, size, steps, lr, every, gradient_paths=None):
     targets), the loss is the Poisson task's: 0.5 (mse(d/dx) + mse(d/dy)) of the analytic gradient,
     and the image is only used for psnrAffine (a least-squares a * prediction + b first)."""
     np = __import__("numpy")
-    torch.manual_seed(int(__import__("os").environ.get("SIREN_SEED", "0")))
+    torch.manual_seed(int(os.environ.get("SIREN_SEED", "0")))
     image = torch.from_numpy(np.fromfile(pixels_path, dtype="float32")).reshape(-1, 1)
     coords = grid(size)
     model = siren()
-    init = __import__("os").environ.get("SIREN_INIT")
+    init = os.environ.get("SIREN_INIT")
     if init:
         # The caller's initial weights (float32, each layer's weight [out, in] then bias [out]):
         # both implementations then start from the same point.

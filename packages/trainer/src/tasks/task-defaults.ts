@@ -31,8 +31,8 @@ export interface TaskTrainingDefaults {
  * the residual of the fine edges dominates the loss and the coarse content converges slowly: a
  * warm start on the 128² task (same 16,384 points a step, so the same cost) is worth several
  * hundred 256² steps. 500 + 700 steps (camera from the gradient: 37.6 dB at 128², then 34.2 dB at
- * 256²) replaced 250 + 250 (32.7, then 31.0 dB); about 6.5 minutes on the quiet 2-core machine
- * (README, "Tasks").
+ * 256²) replaced 250 + 250 (32.7, then 31.0 dB); 10 minutes with other jobs on the 2-core machine,
+ * about 6.5 by the study's cost model for a quiet one (README, "Tasks").
  */
 const DERIVATIVE_ONLY: TaskTrainingDefaults = { lr: 1e-4, steps: 700, coarse: { size: 128, steps: 500, lr: 1e-4 } };
 
