@@ -2,7 +2,8 @@
  * `tsx bench/poisson-probe.ts key=value ...`: one derivative-only training with explicit settings,
  * printing psnrAffine against step and wall time (the probes behind the README's "Tasks" table).
  * Keys: image, size, task, model, steps, lr, schedule, batch, omega0, every, gray, image2, and
- * pre, preSteps, preLr, preSchedule for a warm start (comma lists for a pyramid of them).
+ * pre, preSteps, preLr, preSchedule for a warm start (comma lists for a pyramid of them), and
+ * border=reflect for the Laplacian target with mirrored borders (the official code's).
  */
 import { createSpec, initParams, type ModelKind, nyquistOctaves } from "@siren-onnx/core";
 import { buildTask, loadImage, type Schedule, type TaskName, trainDefaults, trainLoop } from "@siren-onnx/trainer";
@@ -18,6 +19,24 @@ const batch = args.batch === undefined ? d.batch : args.batch === "full" ? "full
 const model = (args.model ?? "sine") as ModelKind;
 const image = await loadImage(args.image ?? "data/camera.png", { size, gray: args.gray !== "0" });
 const t = await buildTask(task, image, { seed: 0, image2: args.image2 ?? "data/astronaut.png" });
+// border=reflect: the Laplacian target with mirrored borders (scipy.ndimage.laplace's default, the
+// official code's target): u[-1] = u[0], so the border pixels carry the flux across the border.
+if (args.border === "reflect" && t.targets.laplacian) t.targets.laplacian = reflectLaplacian(image);
+function reflectLaplacian({ data, width, height, channels }: typeof image): Float32Array {
+  const out = new Float32Array(data.length);
+  const sx = ((width - 1) / 2) ** 2;
+  const sy = ((height - 1) / 2) ** 2;
+  const at = (r: number, c: number, ch: number) =>
+    data[(Math.min(Math.max(r, 0), height - 1) * width + Math.min(Math.max(c, 0), width - 1)) * channels + ch];
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++)
+      for (let ch = 0; ch < channels; ch++) {
+        const v = at(r, c, ch);
+        out[(r * width + c) * channels + ch] =
+          sx * (at(r, c - 1, ch) - 2 * v + at(r, c + 1, ch)) + sy * (at(r - 1, c, ch) - 2 * v + at(r + 1, c, ch));
+      }
+  return out;
+}
 const spec = createSpec(model, {
   outputs: image.channels,
   omega0: args.omega0 ? Number(args.omega0) : undefined,
