@@ -78,6 +78,29 @@ describe("session options", () => {
   });
 });
 
+describe("subnormal floats", () => {
+  it("are flushed to zero by the CPU sessions' threads (the option reaches onnxruntime)", async () => {
+    const g = new Graph("subnormal");
+    const x = g.input("x", [-1]);
+    g.output(g.node("Mul", [x, x], [-1]), "y");
+    const bytes = graphToOnnx(g.prune());
+    const n = 1 << 20;
+    // 1e-20 squared is 1e-40, below float32's smallest normal number (1.2e-38).
+    const feeds = { x: new ort.Tensor("float32", new Float32Array(n).fill(1e-20), [n]) };
+    const zeros = async (options: ort.InferenceSession.SessionOptions) => {
+      const session = await ort.InferenceSession.create(bytes, options);
+      const y = (await session.run(feeds)).y.data as Float32Array;
+      await session.release();
+      return y.filter((v) => v === 0).length;
+    };
+    const { extra, ...without } = sessionOptions("cpu", { threads: 4 });
+    expect(extra).toBeDefined();
+    expect(await zeros(without)).toBe(0);
+    // The pool's threads flush; the thread that calls run() is Node's and keeps its own setting.
+    expect(await zeros(sessionOptions("cpu", { threads: 4 }))).toBeGreaterThan(n / 2);
+  });
+});
+
 describe("webgpuCompatibleModel", () => {
   const model = () => {
     const g = new Graph("round-sign");
