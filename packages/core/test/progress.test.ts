@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Progress } from "../src/node/progress.ts";
 
 /** A stream that says it is a terminal, so Progress draws its bar and ends lines itself. */
@@ -33,6 +33,25 @@ describe("Progress", () => {
       expect(train).toContain("] train  33% 1/3");
     } finally {
       if (saved !== undefined) process.env.CI = saved;
+    }
+  });
+
+  it("measures the ETA from the first unit done, not from its creation (a warm start before the steps)", () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const stream = { isTTY: false, write: (t: string) => lines.push(t) } as unknown as NodeJS.WriteStream;
+      const bar = new Progress("run", 100, stream, 0);
+      bar.update(0); // a 60 s warm start shows at 0
+      vi.advanceTimersByTime(60_000);
+      bar.update(1);
+      vi.advanceTimersByTime(2_000);
+      bar.update(3); // 1 s a step since the first one: 97 steps left
+      expect(lines[1]).toContain("eta --");
+      expect(lines[2]).toContain("elapsed 1m02s");
+      expect(lines[2]).toContain("eta 1m37s");
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -9,6 +9,11 @@ export class Progress {
   /** The line is closed (a finished bar or stop()): nothing more to end. */
   private ended = false;
   private readonly tty: boolean;
+  /**
+   * When the count first moved: the ETA's rate is measured from there, so that time spent before
+   * the first unit (a study run's warm start, shown beside its bar at 0) is not spread over the rest.
+   */
+  private anchor?: { time: number; done: number };
 
   constructor(
     private readonly label: string,
@@ -21,12 +26,17 @@ export class Progress {
 
   update(done: number, fields: Record<string, string> = {}): void {
     const now = Date.now();
+    if (done > 0 && !this.anchor) this.anchor = { time: now, done };
     const finished = done >= this.total;
     if (this.tty ? now - this.lastDraw < 100 && !finished : now - this.lastPlain < this.plainIntervalMs && !finished) {
       return;
     }
     const elapsed = (now - this.start) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (this.total - done) : Number.NaN;
+    const anchor = this.anchor;
+    const eta =
+      anchor && done > anchor.done
+        ? ((now - anchor.time) / 1000 / (done - anchor.done)) * (this.total - done)
+        : Number.NaN;
     const pct = ((100 * done) / this.total).toFixed(0).padStart(3);
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k} ${v}`)
