@@ -92,20 +92,3 @@ export function referenceCheckpoint(): Checkpoint {
   };
   return { spec, params: initParams(spec, 0), training };
 }
-
-/** Debian's chromium, headless and without network side traffic; `webgpu` adds SwiftShader's adapter. */
-export function chromiumLaunchOptions(options: { webgpu?: boolean } = {}) {
-  return {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-      "--disable-quic",
-      ...(options.webgpu ? ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] : ["--disable-gpu"]),
-    ],
-  };
-}

@@ -15,8 +15,8 @@ import { fileURLToPath } from "node:url";
 import { createSpec, initParams, nyquistOctaves } from "@siren-onnx/core";
 import { fitTask, loadImage, TRAIN_DEFAULTS, trainLoop } from "@siren-onnx/trainer";
 import { startServer } from "@siren-onnx/viewer";
-import { chromium, type Page } from "playwright-core";
-import { chromiumLaunchOptions } from "./support.ts";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../test/support/chromium.ts";
 
 const CAMERA = fileURLToPath(new URL("../data/camera.png", import.meta.url));
 const STEPS = 20;
@@ -104,7 +104,7 @@ async function nodeMsPerStep(width: number, batch: number): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), "siren-bench-train-"));
 const server = await startServer({ modelsDir: dir, port: 0, host: "127.0.0.1", log: () => {} });
-const browser = await chromium.launch(chromiumLaunchOptions());
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}?train`);

@@ -19,8 +19,8 @@ import { forwardFlopsPerPoint, TRAINING_DOMAIN } from "@siren-onnx/core";
 import { readModelMetadata } from "@siren-onnx/onnx-graph";
 import { loadRenderModel, renderSources } from "@siren-onnx/renderer";
 import { startServer } from "@siren-onnx/viewer";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { chromiumLaunchOptions } from "./support.ts";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, SWIFTSHADER_WEBGPU_ARGS } from "../test/support/chromium.ts";
 
 const { values } = parseArgs({
   options: { models: { type: "string", default: "models" }, webgpu: { type: "boolean", default: false } },
@@ -161,7 +161,7 @@ async function nodeFrame(file: string): Promise<number> {
 }
 
 const server = await startServer({ modelsDir: MODELS, port: 0, host: "127.0.0.1", log: () => {} });
-const browser = await chromium.launch(chromiumLaunchOptions({ webgpu: values.webgpu }));
+const browser = await launchChromium(values.webgpu ? SWIFTSHADER_WEBGPU_ARGS : []);
 try {
   const sirenFile = join(MODELS, "siren.onnx");
   const meta = readModelMetadata(await readFile(sirenFile));

@@ -1,34 +1,11 @@
 import { rm } from "node:fs/promises";
 import { ensureClientBuilt } from "@siren-onnx/viewer";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../../test/support/chromium.ts";
 import { makeModels, tempDir } from "./fixtures.ts";
 import { listenApp } from "./http-helpers.ts";
 
-/** Debian's chromium (`apt-get install -y chromium`), headless, without any network side traffic. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
-
-/**
- * WebGPU without a GPU: Chromium's SwiftShader Vulkan adapter, on a secure origin
- * (http://127.0.0.1 counts). Speeds on it are software speeds.
- */
-export const SWIFTSHADER_WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
-
-export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  const args = [...CHROMIUM_ARGS, ...extraArgs];
-  // --disable-gpu would also switch WebGPU off.
-  const withoutGpuOff = extraArgs.length > 0 ? args.filter((a) => a !== "--disable-gpu") : args;
-  return chromium.launch({ executablePath: CHROMIUM, args: withoutGpuOff });
-}
+export { launchChromium, SWIFTSHADER_WEBGPU_ARGS } from "../../../test/support/chromium.ts";
 
 /** Waits until every pane has finished rendering (and, optionally, shows a view that passes `accept`). */
 export async function waitDone(page: Page, accept = "true", timeout = 60_000): Promise<void> {
