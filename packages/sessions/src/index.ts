@@ -1,2 +1,3 @@
 export * from "./devices.ts";
 export * from "./sessions.ts";
+export * from "./worker-sessions.ts";

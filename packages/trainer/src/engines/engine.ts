@@ -22,6 +22,12 @@ export interface EngineOptions {
   /** "cpu" (default) or "cuda". */
   device?: string;
   threads?: number;
+  /**
+   * On the CPU with onnxruntime, split each step's points among single-threaded worker threads,
+   * one per thread (data-parallel.ts; batches of at least 2 × MIN_SHARD_POINTS). Default true;
+   * false runs one session with every thread (the comparison in `pnpm bench`).
+   */
+  dataParallel?: boolean;
 }
 
 /** Adam's state after `step` updates: the moments in the layout of the weights (for resuming a run). */

@@ -1,5 +1,6 @@
 import type { ModelParams } from "@siren-onnx/core";
 import { Graph, graphToOnnx, lowerTrig } from "@siren-onnx/onnx-graph";
+import { createDataParallelSessions } from "./data-parallel.ts";
 import type { EngineOptions, StepBatch, TrainingEngine } from "./engine.ts";
 import {
   ADAM_M,
@@ -29,14 +30,23 @@ export interface RuntimeSession {
   release(): Promise<void>;
 }
 
+/** A worker thread with its own single-threaded CPU sessions. */
+export interface RuntimeWorker {
+  createSession(bytes: Uint8Array): Promise<RuntimeSession>;
+  terminate(): Promise<void>;
+}
+
 /**
  * What the engine needs from an onnxruntime: tensors and sessions. onnxruntime-node (onnx-engine.ts)
  * and onnxruntime-web (the viewer's train worker) each provide one, so both run this one engine.
  */
 export interface OnnxRuntime {
   tensor(data: Float32Array, dims: readonly number[]): RuntimeTensor;
-  /** A session whose outputs named in `deviceOutputs` stay on the GPU (ignored when not on a GPU). */
-  createSession(bytes: Uint8Array, deviceOutputs: string[]): Promise<RuntimeSession>;
+  /**
+   * A session whose outputs named in `deviceOutputs` stay on the GPU (ignored when not on a GPU);
+   * `oneThread`: no intra-op thread pool (its idle threads spin and slow the workers beside it).
+   */
+  createSession(bytes: Uint8Array, deviceOutputs: string[], oneThread?: boolean): Promise<RuntimeSession>;
   /** Whether the sessions run on WebGPU: their graphs then compute sin and cos with lowerTrig. */
   webgpu: boolean;
   /** e.g. "onnxruntime (cpu, 2 threads)". */
@@ -48,6 +58,11 @@ export interface OnnxRuntime {
   download?(tensor: RuntimeTensor): Promise<Float32Array>;
   /** Compute sin and cos with lowerTrig off WebGPU too (onnxruntime-web's wasm Sin is a scalar loop). */
   polynomialTrig?: boolean;
+  /**
+   * Worker threads for data parallelism (onnxruntime-node on the CPU): with them each step and
+   * prediction is split among `count` workers (data-parallel.ts). Absent: one session runs all.
+   */
+  workers?: { count: number; start(): RuntimeWorker };
 }
 
 /** GPU buffers are freed when disposed, not when collected: the moment matters on a GPU. */
@@ -106,13 +121,24 @@ export async function createOnnxStepEngine(options: EngineOptions, runtime: Onnx
 
   const create = (bytes: Uint8Array, deviceOutputs: string[] = []) =>
     runtime.createSession(bytes, onGpu ? deviceOutputs : []);
-  const stepSession = await create(
-    serialise(buildTrainingStepGraph(spec, supervision, batchSize, adam)),
-    stateNames.map(NEXT),
-  );
+  const parallel =
+    runtime.workers && !onGpu
+      ? await createDataParallelSessions(
+          spec,
+          supervision,
+          batchSize,
+          adam,
+          runtime,
+          Array.from({ length: runtime.workers.count }, () => runtime.workers!.start()),
+          serialise,
+        )
+      : undefined;
+  const stepSession =
+    parallel?.step ??
+    (await create(serialise(buildTrainingStepGraph(spec, supervision, batchSize, adam)), stateNames.map(NEXT)));
   let predictSession: RuntimeSession;
   try {
-    predictSession = await create(serialise(buildPredictGraph(spec)));
+    predictSession = parallel?.predict ?? (await create(serialise(buildPredictGraph(spec))));
   } catch (err) {
     await stepSession.release();
     throw err;
@@ -221,6 +247,7 @@ export async function createOnnxStepEngine(options: EngineOptions, runtime: Onnx
         gradientSession?.release(),
         readSession?.release(),
       ]);
+      await parallel?.release();
     },
   };
 }

@@ -54,18 +54,8 @@ export function buildGradientGraph(spec: ModelSpec, supervision: Supervision, ba
   return graph.prune();
 }
 
-/**
- * One complete Adam step as a graph: outputs the loss (before the update) and the next
- * parameters and moments, which the engine feeds back as the next step's inputs.
- * Matches torch.optim.Adam: p -= lr m_hat / (sqrt(v_hat) + eps).
- */
-export function buildTrainingStepGraph(
-  spec: ModelSpec,
-  supervision: Supervision,
-  batchSize: number,
-  adam: AdamOptions,
-): Graph {
-  const { graph, ops, params, grads } = lossAndGradients(spec, supervision, batchSize);
+/** Adam's update of every parameter from its gradient, with the moments as inputs and outputs. */
+function appendAdamUpdate(graph: Graph, ops: GraphOps, params: Value[], grads: Value[], adam: AdamOptions): void {
   const stepSize = graph.input(STEP_SIZE, []);
   const vScale = graph.input(V_SCALE, []);
   params.forEach((p, k) => {
@@ -80,6 +70,42 @@ export function buildTrainingStepGraph(
     graph.output(m1, NEXT(ADAM_M(p.name)));
     graph.output(v1, NEXT(ADAM_V(p.name)));
   });
+}
+
+/**
+ * One complete Adam step as a graph: outputs the loss (before the update) and the next
+ * parameters and moments, which the engine feeds back as the next step's inputs.
+ * Matches torch.optim.Adam: p -= lr m_hat / (sqrt(v_hat) + eps).
+ */
+export function buildTrainingStepGraph(
+  spec: ModelSpec,
+  supervision: Supervision,
+  batchSize: number,
+  adam: AdamOptions,
+): Graph {
+  const { graph, ops, params, grads } = lossAndGradients(spec, supervision, batchSize);
+  appendAdamUpdate(graph, ops, params, grads, adam);
+  return graph.prune();
+}
+
+/** Shard k's gradient of a parameter, as an input of the sharded Adam graph. */
+export const SHARD_GRAD = (k: number, name: string) => `shard.${k}.grad.${name}`;
+
+/**
+ * The update half of a data-parallel step: the shards' gradients (buildGradientGraph on each
+ * shard's points), averaged with the shards' shares of the batch as weights (each shard's loss is
+ * a mean over its points), then the same Adam update as buildTrainingStepGraph.
+ */
+export function buildShardedAdamGraph(spec: ModelSpec, shardShares: readonly number[], adam: AdamOptions): Graph {
+  const graph = new Graph("siren-sharded-adam");
+  const ops = new GraphOps(graph);
+  const params = parameterInputs(graph, spec).flatMap((l) => [l.weight, l.bias]);
+  const grads = params.map((p) =>
+    shardShares
+      .map((share, k) => ops.scale(graph.input(SHARD_GRAD(k, p.name), p.shape), share))
+      .reduce((sum, g) => ops.add(sum, g)),
+  );
+  appendAdamUpdate(graph, ops, params, grads, adam);
   return graph.prune();
 }
 

@@ -1,0 +1,103 @@
+/**
+ * CPU sessions that run in worker threads, for data parallelism: onnxruntime's CPU `Sin` and
+ * `Cos` are serial loops and its Gemm gains well under 2x from a second intra-op thread, so K
+ * single-threaded sessions on K threads, each on 1/K of the points, beat one K-threaded session
+ * (a SIREN value step at 16,384 points on 2 cores: 117 against 188 ms; README, "Benchmarks").
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import * as ort from "onnxruntime-node";
+import { sessionOptions } from "./sessions.ts";
+
+/** A float32 tensor as it crosses the thread boundary. */
+interface PlainTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** The messages of session-worker.mjs. */
+type WorkerRequest =
+  | { kind: "create"; id: number; model: Uint8Array; options: ort.InferenceSession.SessionOptions }
+  | { kind: "run"; id: number; feeds: Record<string, PlainTensor> }
+  | { kind: "release"; id: number };
+type WorkerReply = { ok: true; outputs?: Record<string, PlainTensor> } | { ok: false; error: string };
+
+/** The part of an onnxruntime session a worker session offers (feeds and outputs are float32). */
+export interface WorkerSession {
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+  release(): Promise<void>;
+}
+
+/** A worker thread that holds single-threaded CPU sessions; its requests run one at a time. */
+export interface SessionWorker {
+  createSession(model: Uint8Array): Promise<WorkerSession>;
+  terminate(): Promise<void>;
+}
+
+/** How many single-threaded workers a CPU job should use: `threads` if given, else every core. */
+export function workerCount(threads?: number): number {
+  return Math.max(1, threads ?? availableParallelism());
+}
+
+const WORKER_URL = new URL("./session-worker.mjs", import.meta.url);
+
+export function startSessionWorker(): SessionWorker {
+  // No loader flags: the worker is plain JavaScript.
+  const worker = new Worker(WORKER_URL, { execArgv: [] });
+  let failure: Error | undefined;
+  let pending: ((reply: WorkerReply) => void) | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    pending?.({ ok: false, error: err.message });
+  };
+  worker.on("message", (reply: WorkerReply) => pending?.(reply));
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`onnxruntime worker stopped (exit code ${code})`)));
+  // An idle worker does not keep the process alive; one that owes a reply does.
+  worker.unref();
+  let queue: Promise<unknown> = Promise.resolve();
+  const call = (request: WorkerRequest) => {
+    const reply = queue.then(
+      () =>
+        new Promise<Record<string, PlainTensor> | undefined>((resolve, reject) => {
+          if (failure) return reject(failure);
+          worker.ref();
+          pending = (r) => {
+            pending = undefined;
+            worker.unref();
+            if (r.ok) resolve(r.outputs);
+            else reject(new Error(r.error));
+          };
+          worker.postMessage(request);
+        }),
+    );
+    queue = reply.catch(() => undefined);
+    return reply;
+  };
+  let nextId = 0;
+  return {
+    async createSession(model) {
+      const id = nextId++;
+      await call({ kind: "create", id, model, options: sessionOptions("cpu", { threads: 1 }) });
+      return {
+        async run(feeds) {
+          const plain = Object.fromEntries(
+            Object.entries(feeds).map(([name, t]) => [name, { data: t.data as Float32Array, dims: t.dims }]),
+          );
+          const outputs = (await call({ kind: "run", id, feeds: plain })) ?? {};
+          return Object.fromEntries(
+            Object.entries(outputs).map(([name, t]) => [name, new ort.Tensor("float32", t.data, t.dims)]),
+          );
+        },
+        async release() {
+          if (!failure) await call({ kind: "release", id }).catch(() => undefined);
+        },
+      };
+    },
+    async terminate() {
+      failure ??= new Error("onnxruntime worker terminated");
+      worker.removeAllListeners("exit");
+      await worker.terminate();
+    },
+  };
+}
