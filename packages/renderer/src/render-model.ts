@@ -15,8 +15,21 @@ import {
   UserError,
 } from "@siren-onnx/core";
 import { readModelMetadata } from "@siren-onnx/onnx-graph";
-import { CPU_DEVICE, createSession, type Device, firstLine } from "@siren-onnx/sessions";
+import {
+  CPU_DEVICE,
+  createSession,
+  type Device,
+  firstLine,
+  sharedSessionWorkers,
+  workerCount,
+} from "@siren-onnx/sessions";
 import type * as ort from "onnxruntime-node";
+
+/** What the renderer runs a tile with: an onnxruntime session on this thread or in a worker. */
+export interface RenderSession {
+  run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<Record<string, ort.Tensor>>;
+  release(): Promise<void>;
+}
 
 /** Where a model renders (@siren-onnx/sessions holds the session options). */
 export interface RenderDevice {
@@ -62,10 +75,12 @@ function sameModel(a: ModelMetadata, b: ModelMetadata): boolean {
 /**
  * An exported model ready to render. Given `<name>.onnx` (image only), derivative outputs come
  * from the sibling `<name>.deriv.onnx`; given `<name>.deriv.onnx`, image renders use the cheaper
- * `<name>.onnx` when it is there. Sessions are created on first use.
+ * `<name>.onnx` when it is there. Sessions are created on first use: on the CPU one per thread,
+ * each single-threaded in one of the process's shared workers, so tiles render side by side
+ * (onnxruntime's serial Sin kept one multi-threaded session to one core for a third of the time).
  */
 export class RenderModel {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly loaded = new Map<string, Promise<RenderSession[]>>();
 
   private constructor(
     private readonly main: LoadedFile,
@@ -106,8 +121,11 @@ export class RenderModel {
     return this.files.derivatives !== undefined;
   }
 
-  /** The session that computes a render output (loading the sibling file when needed). */
-  async session(output: RenderOutput): Promise<ort.InferenceSession> {
+  /**
+   * The sessions that compute a render output (loading the sibling file when needed): tiles can
+   * run on all of them at once.
+   */
+  async sessions(output: RenderOutput): Promise<RenderSession[]> {
     const file = modelFileFor(this.files, output);
     if (!file) {
       throw new UserError(
@@ -117,31 +135,34 @@ export class RenderModel {
     return this.sessionFor(file);
   }
 
-  private sessionFor(path: string): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(path);
-    if (!session) {
-      session = this.createSession(path);
-      this.sessions.set(path, session);
+  private sessionFor(path: string): Promise<RenderSession[]> {
+    let sessions = this.loaded.get(path);
+    if (!sessions) {
+      sessions = this.createSessions(path);
+      this.loaded.set(path, sessions);
     }
-    return session;
+    return sessions;
   }
 
-  private async createSession(path: string): Promise<ort.InferenceSession> {
+  private async createSessions(path: string): Promise<RenderSession[]> {
     const file = path === this.path ? this.main : await readModelFile(path);
     if (!sameModel(file.metadata, this.metadata)) {
       throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
     }
+    const workers = sharedSessionWorkers().slice(0, workerCount(this.where.threads));
     try {
-      return await createSession(file.bytes, this.device, { threads: this.where.threads });
+      if (this.device.kind !== "cpu" || workers.length < 2)
+        return [await createSession(file.bytes, this.device, { threads: this.where.threads })];
+      return await Promise.all(workers.map((w) => w.createSession(file.bytes)));
     } catch (err) {
       throw new UserError(`${path}: onnxruntime cannot load the model: ${firstLine(err)}`);
     }
   }
 
   async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of sessions) await (await s.catch(() => undefined))?.release();
+    const sessions = [...this.loaded.values()];
+    this.loaded.clear();
+    for (const s of sessions) for (const session of (await s.catch(() => undefined)) ?? []) await session.release();
   }
 }
 

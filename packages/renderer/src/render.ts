@@ -14,7 +14,7 @@ import {
 } from "@siren-onnx/core";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
-import type { RenderModel } from "./render-model.ts";
+import type { RenderModel, RenderSession } from "./render-model.ts";
 import { type RenderRequest, validateRenderRequest } from "./render-request.ts";
 
 /**
@@ -92,25 +92,43 @@ export async function renderSources(
   const tile = parsePositiveInt(String(options.tilePoints ?? DEFAULT_TILE_POINTS), "tilePoints");
   const channels = model.metadata.channels;
   const derivatives = options.sources.some((s) => s !== "image");
-  const session = await model.session(derivatives ? "laplacian" : "image");
+  const sessions = await model.sessions(derivatives ? "laplacian" : "image");
   const total = width * height;
   const sources: Partial<Record<RawSource, Float32Array>> = {};
   for (const s of options.sources) sources[s] = new Float32Array(total * channels * (s === "gradient" ? 2 : 1));
-  for (let start = 0; start < total; start += tile) {
-    const n = Math.min(tile, total - start);
-    const firstRow = Math.floor(start / width);
-    const rows = regionGridRows(width, height, region, firstRow, Math.ceil((start + n) / width));
-    const skip = start - firstRow * width;
-    const coords = new ort.Tensor("float32", rows.subarray(2 * skip, 2 * (skip + n)), [n, 2]);
-    const result = await session.run({ [ONNX_INPUT]: coords }, [...options.sources]);
-    for (const s of options.sources) {
-      const perPoint = channels * (s === "gradient" ? 2 : 1);
-      sources[s]!.set(result[s].data as Float32Array, start * perPoint);
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  // Each session takes the next tile until none is left (one session: the tiles in order).
+  const renderTiles = async (session: RenderSession) => {
+    while (next < total && !failed) {
+      const start = next;
+      const n = Math.min(tile, total - start);
+      next += n;
+      const firstRow = Math.floor(start / width);
+      const rows = regionGridRows(width, height, region, firstRow, Math.ceil((start + n) / width));
+      const skip = start - firstRow * width;
+      const coords = new ort.Tensor("float32", rows.subarray(2 * skip, 2 * (skip + n)), [n, 2]);
+      const result = await session.run({ [ONNX_INPUT]: coords }, [...options.sources]);
+      for (const s of options.sources) {
+        const perPoint = channels * (s === "gradient" ? 2 : 1);
+        sources[s]!.set(result[s].data as Float32Array, start * perPoint);
+      }
+      done += n;
+      options.onProgress?.(done, total);
+      // onnxruntime-node runs synchronously on this thread: let pending I/O (a server's other
+      // requests) through between tiles.
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
     }
-    options.onProgress?.(start + n, total);
-    // onnxruntime-node runs synchronously: let pending I/O (a server's other requests) through between tiles.
-    await new Promise((resolve) => setImmediate(resolve));
-    options.signal?.throwIfAborted();
-  }
+  };
+  await Promise.all(
+    sessions.map((session) =>
+      renderTiles(session).catch((err: unknown) => {
+        failed = true; // the other sessions stop after their current tile
+        throw err;
+      }),
+    ),
+  );
   return { sources, channels };
 }

@@ -89,20 +89,28 @@ describe("rendering an exported model", () => {
     }
   });
 
-  it("stops between tiles when its signal is aborted", async () => {
-    const controller = new AbortController();
-    const opts = { width: 13, height: 9, region: REGION, output: "image", tilePoints: 10 } as const;
-    const done: number[] = [];
-    const render = renderValues(rgb, {
-      ...opts,
-      signal: controller.signal,
-      onProgress: (d) => {
-        done.push(d);
-        controller.abort();
-      },
-    });
-    await expect(render).rejects.toThrow(/abort/i);
-    expect(done).toEqual([10]);
+  it("stops between tiles when its signal is aborted: each of its sessions finishes the tile it has", async () => {
+    // Two single-threaded sessions in workers render tiles side by side.
+    const model = await loadRenderModel(rgbPath, { threads: 2 });
+    try {
+      const controller = new AbortController();
+      const opts = { width: 13, height: 9, region: REGION, output: "image", tilePoints: 10 } as const;
+      const done: number[] = [];
+      const render = renderValues(model, {
+        ...opts,
+        signal: controller.signal,
+        onProgress: (d) => {
+          done.push(d);
+          controller.abort();
+        },
+      });
+      await expect(render).rejects.toThrow(/abort/i);
+      expect(done.length).toBeGreaterThan(0);
+      expect(done.length).toBeLessThanOrEqual(2);
+      expect(done.at(-1)).toBeLessThanOrEqual(20);
+    } finally {
+      await model.dispose();
+    }
   });
 
   it("writes a PNG whose pixels are the reference values mapped from [-1, 1]", async () => {

@@ -27,7 +27,7 @@ async function handle(request) {
   /** @type {Record<string, ort.Tensor>} */
   const feeds = {};
   for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor("float32", t.data, t.dims);
-  const results = await session.run(feeds);
+  const results = request.fetches ? await session.run(feeds, request.fetches) : await session.run(feeds);
   /** @type {Record<string, { data: Float32Array; dims: readonly number[] }>} */
   const outputs = {};
   const transfer = new Set();

@@ -18,13 +18,14 @@ interface PlainTensor {
 /** The messages of session-worker.mjs. */
 type WorkerRequest =
   | { kind: "create"; id: number; model: Uint8Array; options: ort.InferenceSession.SessionOptions }
-  | { kind: "run"; id: number; feeds: Record<string, PlainTensor> }
+  | { kind: "run"; id: number; feeds: Record<string, PlainTensor>; fetches?: string[] }
   | { kind: "release"; id: number };
 type WorkerReply = { ok: true; outputs?: Record<string, PlainTensor> } | { ok: false; error: string };
 
 /** The part of an onnxruntime session a worker session offers (feeds and outputs are float32). */
 export interface WorkerSession {
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+  /** All outputs, or those named in `fetches`. */
+  run(feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
 }
 
@@ -40,6 +41,18 @@ export function workerCount(threads?: number): number {
 }
 
 const WORKER_URL = new URL("./session-worker.mjs", import.meta.url);
+
+let shared: SessionWorker[] | undefined;
+
+/**
+ * This process's shared workers, one per core, started on first use (renderers share them, so
+ * renders of several models queue on the same threads instead of oversubscribing the cores).
+ * Idle, they do not keep the process alive.
+ */
+export function sharedSessionWorkers(): SessionWorker[] {
+  shared ??= Array.from({ length: workerCount() }, startSessionWorker);
+  return shared;
+}
 
 export function startSessionWorker(): SessionWorker {
   // No loader flags: the worker is plain JavaScript.
@@ -80,11 +93,11 @@ export function startSessionWorker(): SessionWorker {
       const id = nextId++;
       await call({ kind: "create", id, model, options: sessionOptions("cpu", { threads: 1 }) });
       return {
-        async run(feeds) {
+        async run(feeds, fetches) {
           const plain = Object.fromEntries(
             Object.entries(feeds).map(([name, t]) => [name, { data: t.data as Float32Array, dims: t.dims }]),
           );
-          const outputs = (await call({ kind: "run", id, feeds: plain })) ?? {};
+          const outputs = (await call({ kind: "run", id, feeds: plain, fetches })) ?? {};
           return Object.fromEntries(
             Object.entries(outputs).map(([name, t]) => [name, new ort.Tensor("float32", t.data, t.dims)]),
           );
