@@ -65,16 +65,16 @@ describe("siren train (CLI)", () => {
     expect((await loadCheckpoint(join(out, "checkpoint.safetensors"))).training.steps).toBe(20);
   });
 
-  it("fits above 128² with a warm start that shows its own progress and is recorded; --no-warm-start skips it", async () => {
+  it("fits an image with more pixels than a batch after a warm start on small batches that shows its own progress and is recorded; --no-warm-start skips it", async () => {
     const dir = await tempDir();
     const image = await writeSyntheticPng(join(dir, "img.png"), 136);
     const args = ["train", image, "--size", "136", "--width", "8", "--layers", "1", "--steps", "3", "--threads", "1"];
     const warm = await runCli([...args, "--out", join(dir, "warm")]);
     expect(warm.code).toBe(0);
-    expect(warm.stderr).toMatch(/warm start 128² 100% 60\/60 /);
+    expect(warm.stderr).toMatch(/warm start, 2048-point batches 100% 200\/200 /);
     expect(warm.stderr).toMatch(/\ntrain 100% 3\/3 /);
     const recorded = JSON.parse(await readFile(join(dir, "warm", RUN_FILES.metrics), "utf8"));
-    expect(recorded.settings.coarse).toMatchObject({ size: 128, steps: 60, lr: 1e-3 });
+    expect(recorded.settings.coarse).toMatchObject({ batch: 2048, steps: 200, lr: 1e-3 });
     expect(recorded.settings.coarse.psnr).toBeGreaterThan(0);
 
     const cold = await runCli([...args, "--no-warm-start", "--out", join(dir, "cold")]);

@@ -1,5 +1,5 @@
 import { createSpec, forwardFlopsPerPoint, type ModelKind, nyquistOctaves, SUPERVISION_ORDER } from "@siren-onnx/core";
-import { coarseStage, defaultEvalEvery, TASK_SUPERVISION } from "@siren-onnx/trainer";
+import { defaultEvalEvery, TASK_SUPERVISION, warmStartFor } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
 import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 
@@ -35,9 +35,8 @@ function gflopPerPoint(model: ModelKind, side: number, config: StudyConfig): num
 }
 
 /**
- * Expected seconds of one run: training, evaluations, the trainer's coarse warm start where the
- * task has one (full-batch steps on the image resized to its size, one evaluation there), and
- * the fixed costs.
+ * Expected seconds of one run: training, evaluations, the trainer's warm start where the task
+ * has one, and the fixed costs.
  */
 export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
   const side = trainingSize(run, config);
@@ -50,16 +49,16 @@ export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
   const stepMs = msPerPoint * batchPoints + MS_PER_STEP_OVERHEAD;
   const evaluations = Math.ceil(run.steps / (config.evalEvery ?? defaultEvalEvery(run.steps)));
   const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflop;
-  const coarse = coarseStage(task, run.batch, side, side, run.model);
-  let coarseMs = 0;
-  if (coarse) {
-    // The task rebuilt at coarse.size² (the same K known pixels for inpainting), every point a step.
-    const coarsePixels = coarse.size * coarse.size;
-    const points = Math.min(run.points ?? coarsePixels, coarsePixels);
-    coarseMs =
-      coarse.steps * (msPerPoint * points + MS_PER_STEP_OVERHEAD) + MS_PER_GFLOP_FORWARD * coarsePixels * gflop;
+  const warmStart = warmStartFor(task, run.batch, side, side, run.model);
+  let warmMs = 0;
+  if (warmStart) {
+    // Coarse-to-fine: the task rebuilt at size² (the same K known pixels for inpainting), every
+    // point a step; small batches: `batch` points of the task itself. One evaluation either way.
+    const warmPixels = warmStart.size === undefined ? pixels : warmStart.size * warmStart.size;
+    const points = Math.min(warmStart.batch ?? Number.POSITIVE_INFINITY, run.points ?? warmPixels, warmPixels);
+    warmMs = warmStart.steps * (msPerPoint * points + MS_PER_STEP_OVERHEAD) + MS_PER_GFLOP_FORWARD * warmPixels * gflop;
   }
-  return (run.steps * stepMs + evaluations * evalMs + coarseMs) / 1000 + SECONDS_PER_RUN_OVERHEAD;
+  return (run.steps * stepMs + evaluations * evalMs + warmMs) / 1000 + SECONDS_PER_RUN_OVERHEAD;
 }
 
 /**

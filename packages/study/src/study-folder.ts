@@ -3,7 +3,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RUN_FILES, UserError } from "@siren-onnx/core";
 import { readOutputDir, writeFileAtomic } from "@siren-onnx/core/node";
-import { coarseStage, trainDefaults } from "@siren-onnx/trainer";
+import { trainDefaults, warmStartFor } from "@siren-onnx/trainer";
 import type { StudyConfig } from "./study-config.ts";
 import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 
@@ -45,7 +45,7 @@ export async function imageHashes(inputs: StudyInputs): Promise<Record<keyof Stu
 /**
  * Everything that decides a run's result: a finished run is reused only when its fingerprint
  * matches (so changing --quick or --reference, the images or the study's settings, lr, batch and
- * schedule included, and the trainer's coarse warm start where a task has one, retrains it).
+ * schedule included, and the trainer's warm start where a task has one, retrains it).
  * The device is not in it: it changes the speed, not the run.
  * The run's lr, batch and schedule sit where they were before runs carried them (beside the
  * seed), so the runs of a study made before are still recognised.
@@ -57,7 +57,8 @@ export function runFingerprint(run: StudyRun, config: StudyConfig, hashes: Recor
   const task = trainerTask(run.task);
   const { seed } = trainDefaults(task, run.model);
   const side = trainingSize(run, config);
-  const coarse = coarseStage(task, batch, side, side, run.model);
+  // Keyed `coarse` as before the warm start had other kinds: older studies' fingerprints still match.
+  const coarse = warmStartFor(task, batch, side, side, run.model);
   return JSON.stringify({
     run: planned,
     size,

@@ -365,7 +365,8 @@ describe("--reference: the paper's settings", () => {
         lr: d.lr,
         batch: d.batch,
         schedule: d.schedule,
-        coarse: d.coarse,
+        // Resolved for the grey image: the warm start's steps, lr and batch.
+        coarse: { steps: d.warmStart!.steps, lr: d.warmStart!.lr, batch: d.warmStart!.batch!.grey },
         seed: d.seed,
         images: { image: "a" },
       }),

@@ -30,11 +30,20 @@ export interface RunSettings {
   /** Only when given (otherwise it follows from `steps`). */
   evalEvery?: number;
   /**
-   * The coarse-to-fine warm start done before the run's own steps (TaskTrainingDefaults.coarse):
-   * its settings, PSNR at its own size (and psnrAffine for derivative tasks; runs written before
-   * December 2026 have only that) and time.
+   * The warm start done before the run's own steps (TaskTrainingDefaults.warmStart; the key keeps
+   * its first name): its settings (`size` for a coarse-to-fine one, `batch` for small batches),
+   * PSNR where it ran (and psnrAffine for derivative tasks; runs written before December 2026
+   * have only that) and time.
    */
-  coarse?: { size: number; steps: number; lr: number; psnr?: number; psnrAffine?: number; seconds: number };
+  coarse?: {
+    size?: number;
+    batch?: number;
+    steps: number;
+    lr: number;
+    psnr?: number;
+    psnrAffine?: number;
+    seconds: number;
+  };
 }
 
 export interface RunInfo {

@@ -1,6 +1,6 @@
 import type { ModelKind } from "@siren-onnx/core";
 import type { EngineName } from "./engines/create-engine.ts";
-import { type CoarseStage, KIND_TASK_DEFAULTS, TASK_DEFAULTS } from "./tasks/task-defaults.ts";
+import { KIND_TASK_DEFAULTS, TASK_DEFAULTS, type WarmStartDefaults } from "./tasks/task-defaults.ts";
 import type { TaskName } from "./tasks/task-names.ts";
 import type { Schedule } from "./train-run.ts";
 
@@ -31,6 +31,6 @@ export const TRAIN_DEFAULTS = {
 export function trainDefaults(
   task: TaskName,
   model: ModelKind = TRAIN_DEFAULTS.model,
-): typeof TRAIN_DEFAULTS & { coarse?: CoarseStage } {
+): typeof TRAIN_DEFAULTS & { warmStart?: WarmStartDefaults } {
   return { ...TRAIN_DEFAULTS, task, ...TASK_DEFAULTS[task], ...KIND_TASK_DEFAULTS[model]?.[task], model };
 }

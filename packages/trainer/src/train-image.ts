@@ -7,7 +7,7 @@ import { loadImage } from "./image-io.ts";
 import { prepareRunDir, readRun, writeRun } from "./run-output.ts";
 import type { RunSettings } from "./run-summary.ts";
 import { buildTask, type TaskName, type TaskSettings } from "./tasks/index.ts";
-import type { CoarseStage } from "./tasks/task-defaults.ts";
+import type { WarmStart } from "./tasks/task-defaults.ts";
 import { TRAIN_DEFAULTS, trainDefaults } from "./train-defaults.ts";
 import { type Schedule, type StepInfo, type TrainLoopResult, trainLoop } from "./train-loop.ts";
 
@@ -32,7 +32,7 @@ export interface TrainImageOptions {
   hiddenLayers?: number;
   omega0?: number;
   evalEvery?: number;
-  /** Run the task's coarse warm start where it has one (TaskTrainingDefaults.coarse); default true. */
+  /** Run the task's warm start where it has one (TaskTrainingDefaults.warmStart); default true. */
   warmStart?: boolean;
   /** Run directory; default runs/<image>-<model>[-<task>]. */
   out?: string;
@@ -108,30 +108,44 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     threads: options.threads,
     signal: options.signal,
   };
-  const coarse =
-    options.warmStart === false ? undefined : coarseStage(o.task, o.batch, image.width, image.height, o.model);
+  const warmStart =
+    options.warmStart === false
+      ? undefined
+      : warmStartFor(o.task, o.batch, image.width, image.height, o.model, image.channels);
   let params = initParams(spec, o.seed);
-  let coarseSeconds = 0;
-  if (coarse) {
-    // The coarse-to-fine warm start of the derivative tasks (TaskTrainingDefaults.coarse).
-    const small = await loadImage(o.image, { size: coarse.size, gray: o.gray });
-    const smallTask = await buildTask(o.task, small, { ...options.taskSettings, seed: o.seed });
+  let warmSeconds = 0;
+  if (warmStart) {
+    // TaskTrainingDefaults.warmStart: coarse-to-fine (the task rebuilt at size²) or small batches.
+    const { size } = warmStart;
+    const warmTask =
+      size === undefined
+        ? task
+        : await buildTask(o.task, await loadImage(o.image, { size, gray: o.gray }), {
+            ...options.taskSettings,
+            seed: o.seed,
+          });
+    const stage = size === undefined ? `warm start, ${warmStart.batch}-point batches` : `warm start ${size}²`;
     const warm = await trainLoop({
-      task: smallTask,
+      task: warmTask,
       spec,
       params,
-      steps: coarse.steps,
-      lr: coarse.lr,
+      steps: warmStart.steps,
+      lr: warmStart.lr,
       schedule: "constant",
-      batch: "full",
+      batch: warmStart.batch ?? "full",
       ...engineSettings,
-      evalEvery: coarse.steps,
-      onStep: options.onStep && ((info) => options.onStep?.({ ...info, stage: `warm start ${coarse.size}²` })),
+      evalEvery: warmStart.steps,
+      onStep: options.onStep && ((info) => options.onStep?.({ ...info, stage })),
     });
     params = warm.lastParams;
-    coarseSeconds = warm.seconds;
+    warmSeconds = warm.seconds;
     const { psnr, psnrAffine } = warm.metrics;
-    settings.coarse = { ...coarse, psnr, ...(psnrAffine === undefined ? {} : { psnrAffine }), seconds: warm.seconds };
+    settings.coarse = {
+      ...warmStart,
+      psnr,
+      ...(psnrAffine === undefined ? {} : { psnrAffine }),
+      seconds: warm.seconds,
+    };
   }
   // Nothing is written before the run is finished (or stopped): a failure leaves no run directory.
   const trained = await trainLoop({
@@ -147,22 +161,32 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     onStep: options.onStep,
   });
   // The reported time includes the warm start.
-  const result = { ...trained, seconds: trained.seconds + coarseSeconds };
+  const result = { ...trained, seconds: trained.seconds + warmSeconds };
   await writeRun(dir, { spec, task, result, settings, source: basename(o.image) });
   return { dir, result };
 }
 
-/** The task's (and model kind's) coarse warm start, if it applies: a random-batch run on an image larger than it. */
-export function coarseStage(
+/**
+ * The task's (and model kind's) warm start for an image of `channels` channels, if it applies:
+ * only before a random-batch run, and only on an image larger than the warm start's size, or with
+ * more pixels than both the run's batch and the warm start's.
+ */
+export function warmStartFor(
   task: TaskName,
   batch: number | "full",
   width: number,
   height: number,
   model?: ModelKind,
-): CoarseStage | undefined {
-  const coarse = trainDefaults(task, model).coarse;
-  if (!coarse || batch === "full" || Math.min(width, height) <= coarse.size) return undefined;
-  return coarse;
+  channels = 1,
+): WarmStart | undefined {
+  const defaults = trainDefaults(task, model).warmStart;
+  if (!defaults || batch === "full") return undefined;
+  const { batch: batches, ...rest } = defaults;
+  if (batches) {
+    const warmBatch = channels === 1 ? batches.grey : batches.colour;
+    return width * height > Math.max(batch, warmBatch) ? { ...rest, batch: warmBatch } : undefined;
+  }
+  return rest.size !== undefined && Math.min(width, height) > rest.size ? rest : undefined;
 }
 
 export interface ResumeRunOptions {

@@ -9,7 +9,7 @@ import { affineFit, psnr } from "../src/metrics.ts";
 import { blendTask, loadSecondImage } from "../src/tasks/blend.ts";
 import { buildTask, TASK_NAMES, TASK_SUPERVISION, type Task, type TaskName } from "../src/tasks/index.ts";
 import { knownPixels } from "../src/tasks/inpaint.ts";
-import { coarseStage, TRAIN_DEFAULTS, trainDefaults, trainImage } from "../src/train-image.ts";
+import { TRAIN_DEFAULTS, trainDefaults, trainImage, warmStartFor } from "../src/train-image.ts";
 import { trainLoop } from "../src/train-loop.ts";
 import { sampleImage } from "./tasks-images.ts";
 
@@ -252,6 +252,20 @@ describe("run folders of the new tasks", () => {
   });
 });
 
+describe("fitting's warm start", () => {
+  it("takes small batches of the image itself, more points for colour, and only before a random-batch run on more pixels than a batch", () => {
+    const grey = warmStartFor("fit", 16_384, 256, 256, "sine", 1);
+    const colour = warmStartFor("fit", 16_384, 256, 256, "sine", 3);
+    expect(grey?.size).toBeUndefined();
+    expect(grey?.batch).toBeLessThan(16_384);
+    expect(colour?.batch).toBeGreaterThan(grey!.batch!);
+    expect(colour?.steps).toBe(grey?.steps);
+    expect(warmStartFor("fit", "full", 256, 256)).toBeUndefined();
+    expect(warmStartFor("fit", 16_384, 128, 128)).toBeUndefined();
+    expect(warmStartFor("fit", 16_384, 129, 128)?.batch).toBe(grey?.batch);
+  });
+});
+
 describe("per-kind defaults (KIND_TASK_DEFAULTS)", () => {
   it("give the baselines their swept lr and schedule for Poisson from the gradient, and SIREN the task's", () => {
     const siren = trainDefaults("poisson-gradient");
@@ -262,11 +276,11 @@ describe("per-kind defaults (KIND_TASK_DEFAULTS)", () => {
       expect(d.lr).toBeGreaterThan(siren.lr);
       expect(d.steps).toBeLessThan(siren.steps);
       // Their warm start applies exactly where SIREN's does (random batches above its size).
-      expect(coarseStage("poisson-gradient", 16_384, 256, 256, kind)).toEqual(d.coarse);
-      expect(coarseStage("poisson-gradient", "full", 256, 256, kind)).toBeUndefined();
+      expect(warmStartFor("poisson-gradient", 16_384, 256, 256, kind)).toEqual(d.warmStart);
+      expect(warmStartFor("poisson-gradient", "full", 256, 256, kind)).toBeUndefined();
       // Other tasks are the task's own.
       expect(trainDefaults("poisson-laplacian", kind).lr).toBe(trainDefaults("poisson-laplacian").lr);
     }
-    expect(coarseStage("poisson-gradient", 16_384, 256, 256)?.steps).toBe(siren.coarse?.steps);
+    expect(warmStartFor("poisson-gradient", 16_384, 256, 256)?.steps).toBe(siren.warmStart?.steps);
   });
 });

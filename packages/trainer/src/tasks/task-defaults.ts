@@ -3,15 +3,22 @@ import type { Schedule } from "../train-run.ts";
 import type { TaskName } from "./task-names.ts";
 
 /**
- * A coarse-to-fine warm start: first `steps` full-batch steps (Adam, constant `lr`) on the task
- * rebuilt from the image resized to `size`², then the run proper from those weights. Applied by
- * trainImage only to a random-batch run on a larger image (never with --batch full, so the
- * reference settings stay the plain reference).
+ * A warm start: first `steps` Adam steps at a constant `lr`, then the run proper from those
+ * weights. Coarse-to-fine with `size`: full-batch steps on the task rebuilt from the image resized
+ * to `size`². Small batches with `batch`: random batches of that many points of the task itself.
+ * Applied by trainImage only to a random-batch run on a larger image (never with --batch full, so
+ * the reference settings stay the plain reference).
  */
-export interface CoarseStage {
-  size: number;
+export interface WarmStart {
+  size?: number;
+  batch?: number;
   steps: number;
   lr: number;
+}
+
+/** A task's warm start as set in the defaults: small batches may differ for grey and colour images. */
+export interface WarmStartDefaults extends Omit<WarmStart, "batch"> {
+  batch?: { grey: number; colour: number };
 }
 
 export interface TaskTrainingDefaults {
@@ -19,7 +26,7 @@ export interface TaskTrainingDefaults {
   lr?: number;
   schedule?: Schedule;
   batch?: number | "full";
-  coarse?: CoarseStage;
+  warmStart?: WarmStartDefaults;
 }
 
 /**
@@ -37,16 +44,22 @@ export interface TaskTrainingDefaults {
  * 6e-5 is the best on both together. The blend: 29.3 / 32.7 / 34.4 dB at 2e-4 / 1e-4 / 6e-5
  * (README, "Tasks").
  */
-const DERIVATIVE_ONLY: TaskTrainingDefaults = { lr: 6e-5, steps: 700, coarse: { size: 128, steps: 500, lr: 1e-4 } };
+const DERIVATIVE_ONLY: TaskTrainingDefaults = { lr: 6e-5, steps: 700, warmStart: { size: 128, steps: 500, lr: 1e-4 } };
 
 /**
- * Fitting: 60 full-batch steps at 128² (lr 1e-3: 44.5 dB there on camera) then 200 random-batch
- * steps at 256² reach 40 dB about 150 steps in and 41.7 dB at the end, where 300 steps without the
- * warm start end at 37.4 dB (README, "Training settings"). A higher or lower lr after the warm
- * start, an lr warm-up, Adam's moments carried over from the warm start and 8,192-point batches
- * all measured worse.
+ * Fitting: 200 steps of small random batches (lr 1e-3 constant; 2,048 points for a grey image,
+ * each an eighth of a 16,384-point step; 4,096 for a colour one) then 150 of 16,384 points with
+ * the cosine lr. On camera 256² that ends at 42.3 / 41.4 / 42.2 dB over three seeds, where the
+ * previous warm start, 60 full-batch steps at 128² (44.5 dB there, but the first 256² batch's loss
+ * was 44 times the last 128² one: 6.8e-3 against 1.6e-4), ended at 38.4 / 37.5 dB after the same
+ * 150 steps; 300 steps without a warm start end at 37.4 dB. Colour (astronaut, RGB) took more
+ * points: 37.2 / 37.3 dB over two seeds with 4,096 against 33.7 / 34.3 with 2,048, and 35.2 after
+ * the 128² warm start; grey camera with 4,096: 41.0 / 41.1 dB, later (README, "Training settings").
  */
-const FIT: TaskTrainingDefaults = { steps: 200, coarse: { size: 128, steps: 60, lr: 1e-3 } };
+const FIT: TaskTrainingDefaults = {
+  steps: 150,
+  warmStart: { batch: { grey: 2048, colour: 4096 }, steps: 200, lr: 1e-3 },
+};
 
 export const TASK_DEFAULTS: Record<TaskName, TaskTrainingDefaults> = {
   fit: FIT,
@@ -69,7 +82,7 @@ export const TASK_DEFAULTS: Record<TaskName, TaskTrainingDefaults> = {
  * and SIREN's previous 250 + 250 steps, which keeps the full study within 45 minutes.
  */
 function baselineFromGradient(lr: number): TaskTrainingDefaults {
-  return { lr, steps: 250, coarse: { size: 128, steps: 250, lr: 1e-3 } };
+  return { lr, steps: 250, warmStart: { size: 128, steps: 250, lr: 1e-3 } };
 }
 
 /**
