@@ -12,7 +12,7 @@ import {
   TARGET_NAMES,
 } from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
-import { MIN_SHARD_POINTS, shardCount, shardSizes } from "../src/engines/data-parallel.ts";
+import { MAX_SHARD_POINTS, MIN_SHARD_POINTS, shardCount, shardSizes } from "../src/engines/data-parallel.ts";
 import { DEFAULT_ADAM, type EngineOptions, type StepBatch } from "../src/engines/engine.ts";
 import { createOnnxEngine } from "../src/engines/onnx-engine.ts";
 
@@ -78,6 +78,8 @@ describe("data-parallel engine", () => {
     ["value", 2 * MIN_SHARD_POINTS + 1, 3],
     ["gradient", 2 * MIN_SHARD_POINTS, 1],
     ["laplacian", 2 * MIN_SHARD_POINTS + 1, 1],
+    // More than MAX_SHARD_POINTS a worker: four shards, two after each other on each worker.
+    ["gradient", 2 * MAX_SHARD_POINTS + 1, 1],
   ];
   it.each(cases)(
     "%s supervision, %i points, %i channels: three steps equal one session's",
@@ -107,9 +109,11 @@ describe("data-parallel engine", () => {
     const parallel = await createOnnxEngine(options);
     const single = await createOnnxEngine({ ...options, dataParallel: false });
     try {
-      const coords = grid.subarray(0, 2 * 5001);
+      // Four shards (of at most MAX_SHARD_POINTS), two on each worker.
+      const n = 3 * MAX_SHARD_POINTS + 5;
+      const coords = grid.subarray(0, 2 * n);
       const [a, b] = [await parallel.predict(coords), await single.predict(coords)];
-      expect(a.length).toBe(5001);
+      expect(a.length).toBe(n);
       expect(maxRelativeError(a, b)).toBeLessThan(1e-6);
     } finally {
       await Promise.all([parallel.dispose(), single.dispose()]);
