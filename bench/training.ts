@@ -51,7 +51,13 @@ export function gemmFlops(graph: Graph): number {
   return flops;
 }
 
-async function stepTime(engine: EngineName, supervision: Supervision, batch: number, runs: number): Promise<number> {
+async function stepTime(
+  engine: EngineName,
+  supervision: Supervision,
+  batch: number,
+  runs: number,
+  dataParallel = true,
+): Promise<number> {
   const spec = createSpec("sine");
   const eng = await createEngine(engine, {
     spec,
@@ -59,6 +65,7 @@ async function stepTime(engine: EngineName, supervision: Supervision, batch: num
     supervision,
     batchSize: batch,
     adam: DEFAULT_ADAM,
+    dataParallel,
   });
   const coords = regionGrid(SIZE, SIZE).subarray(0, 2 * batch);
   const x = coords.filter((_, i) => i % 2 === 0);
@@ -116,24 +123,33 @@ export async function benchTraining(options: { tfjs: boolean; torch: boolean }):
     `onnxruntime single Gemm [${N}x256]x[256x256]: ${gemmReference.toFixed(0)} GFLOP/s (matmul-bound reference)`,
   );
 
-  const eng = await createEngine("onnxruntime", {
-    spec,
-    params: initParams(spec, 0),
-    supervision: "value",
-    batchSize: 1,
-    adam: DEFAULT_ADAM,
-  });
-  const forward = await timeMedian(() => eng.predict(regionGrid(SIZE, SIZE)), 5, 1);
-  await eng.dispose();
-  console.log(`onnxruntime forward pass, ${N} points: ${fmt(forward)}  (the floor)`);
+  // The forward pass: the engine's predict, data-parallel (its default on the CPU) and in one session.
+  const forward = new Map<boolean, number>();
+  for (const dataParallel of [true, false]) {
+    const eng = await createEngine("onnxruntime", {
+      spec,
+      params: initParams(spec, 0),
+      supervision: "value",
+      batchSize: 16_384,
+      adam: DEFAULT_ADAM,
+      dataParallel,
+    });
+    forward.set(dataParallel, await timeMedian(() => eng.predict(regionGrid(SIZE, SIZE)), 5, 1));
+    await eng.dispose();
+  }
+  console.log(
+    `onnxruntime forward pass, ${N} points: ${fmt(forward.get(true)!)} data-parallel, ${fmt(forward.get(false)!)} in one session (the floor)`,
+  );
 
   const ours = new Map<string, { ms: number; gflops: number }>();
   for (const w of WORKLOADS) {
-    const ms = await stepTime("onnxruntime", w.supervision, w.batch, w.batch === N ? 5 : 7);
+    const runs = w.batch === N ? 5 : 7;
+    const ms = await stepTime("onnxruntime", w.supervision, w.batch, runs);
+    const single = await stepTime("onnxruntime", w.supervision, w.batch, runs, false);
     const gflops = flops.get(workloadName(w))! / (ms * 1e6);
     ours.set(workloadName(w), { ms, gflops });
     console.log(
-      `onnxruntime ${workloadName(w).padEnd(28)} ${fmt(ms)}  ${gflops.toFixed(0)} GFLOP/s of Gemm = ${((100 * gflops) / gemmReference).toFixed(0)}% of the Gemm reference`,
+      `onnxruntime ${workloadName(w).padEnd(28)} ${fmt(ms)}  ${gflops.toFixed(0)} GFLOP/s of Gemm = ${((100 * gflops) / gemmReference).toFixed(0)}% of the Gemm reference; one session with every thread: ${fmt(single)} (data-parallel is ${(single / ms).toFixed(2)}x faster)`,
     );
   }
   if (options.tfjs) {

@@ -28,12 +28,17 @@ export interface TrainImageOptions {
   engine?: EngineName;
   device?: string;
   threads?: number;
+  /** EngineOptions.dataParallel (default true; false: one session, for comparisons). */
+  dataParallel?: boolean;
   width?: number;
   hiddenLayers?: number;
   omega0?: number;
   evalEvery?: number;
-  /** Run the task's warm start where it has one (TaskTrainingDefaults.warmStart); default true. */
-  warmStart?: boolean;
+  /**
+   * Run the task's warm start where it has one (TaskTrainingDefaults.warmStart); default true.
+   * A WarmStart runs that one instead (benchmarks compare settings with it).
+   */
+  warmStart?: boolean | WarmStart;
   /** Run directory; default runs/<image>-<model>[-<task>]. */
   out?: string;
   force?: boolean;
@@ -56,6 +61,7 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
       TrainImageOptions,
       | "device"
       | "threads"
+      | "dataParallel"
       | "omega0"
       | "evalEvery"
       | "warmStart"
@@ -106,12 +112,15 @@ export async function trainImage(options: TrainImageOptions): Promise<{ dir: str
     engine: o.engine,
     device: options.device,
     threads: options.threads,
+    dataParallel: options.dataParallel,
     signal: options.signal,
   };
   const warmStart =
-    options.warmStart === false
-      ? undefined
-      : warmStartFor(o.task, o.batch, image.width, image.height, o.model, image.channels);
+    typeof options.warmStart === "object"
+      ? options.warmStart
+      : options.warmStart === false
+        ? undefined
+        : warmStartFor(o.task, o.batch, image.width, image.height, o.model, image.channels);
   let params = initParams(spec, o.seed);
   let warmSeconds = 0;
   if (warmStart) {

@@ -8,6 +8,8 @@ export interface TrainLoopOptions extends TrainRunOptions {
   engine: EngineName;
   device?: string;
   threads?: number;
+  /** EngineOptions.dataParallel (default true). */
+  dataParallel?: boolean;
 }
 
 /** The training loop on a new engine of the given kind (disposed at the end). */
@@ -20,6 +22,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     adam: { ...DEFAULT_ADAM, lr: options.lr },
     device: options.device,
     threads: options.threads,
+    dataParallel: options.dataParallel,
   });
   try {
     return await runTrainLoop(engine, options);
