@@ -4,13 +4,14 @@ import type { StudyConfig } from "./study-config.ts";
 import { type StudyRun, trainerTask, trainingSize } from "./study-plan.ts";
 
 /**
- * Milliseconds per GFLOP of forward work on the 2-core reference machine, from the measured
- * steps of the 256-wide SIREN (MEASUREMENTS.md): a value step costs about 3 forward passes,
- * a gradient step 5, a Laplacian step 13. Only a first guess: the study calibrates its ETA on
- * the runs it has timed.
+ * Milliseconds per GFLOP of forward work on a 2-core machine, from the measured data-parallel
+ * steps of the 256-wide SIREN at 16,384 points (`pnpm bench`, Xeon, December 2026: 128 / 334 /
+ * 497 ms for 6.45 GFLOP of forward work; the forward pass over 65,536 points 167 ms): a value step
+ * costs about 3 forward passes, a gradient step 8, a Laplacian step 12. Only a first guess: the
+ * study calibrates its ETA on the runs it has timed.
  */
-const MS_PER_GFLOP_STEP = [29, 48, 124];
-const MS_PER_GFLOP_FORWARD = 13.5;
+const MS_PER_GFLOP_STEP = [20, 52, 77];
+const MS_PER_GFLOP_FORWARD = 6.5;
 /** Fixed costs per step (onnxruntime call, batch sampling) and per run (graph, session, export, pictures). */
 const MS_PER_STEP_OVERHEAD = 3;
 const SECONDS_PER_RUN_OVERHEAD = 3;

