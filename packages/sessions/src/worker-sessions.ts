@@ -45,12 +45,18 @@ const WORKER_URL = new URL("./session-worker.mjs", import.meta.url);
 let shared: SessionWorker[] | undefined;
 
 /**
- * This process's shared workers, one per core, started on first use (renderers share them, so
- * renders of several models queue on the same threads instead of oversubscribing the cores).
- * Idle, they do not keep the process alive.
+ * Most shared workers: each holds a session of every model file a renderer has loaded, so their
+ * number bounds memory on a many-core machine.
+ */
+export const MAX_SHARED_WORKERS = 8;
+
+/**
+ * This process's shared workers, one per core up to MAX_SHARED_WORKERS, started on first use
+ * (renderers share them, so renders of several models queue on the same threads instead of
+ * oversubscribing the cores). Idle, they do not keep the process alive.
  */
 export function sharedSessionWorkers(): SessionWorker[] {
-  shared ??= Array.from({ length: workerCount() }, startSessionWorker);
+  shared ??= Array.from({ length: Math.min(MAX_SHARED_WORKERS, workerCount()) }, startSessionWorker);
   return shared;
 }
 
