@@ -12,6 +12,7 @@ import {
   TARGET_NAMES,
 } from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
+import { relativeError } from "../../../test/support/fixtures.ts";
 import { MAX_SHARD_POINTS, MIN_SHARD_POINTS, shardCount, shardSizes } from "../src/engines/data-parallel.ts";
 import { DEFAULT_ADAM, type EngineOptions, type StepBatch } from "../src/engines/engine.ts";
 import { createOnnxEngine } from "../src/engines/onnx-engine.ts";
@@ -32,16 +33,6 @@ describe("shards", () => {
 });
 
 const flat = (p: ModelParams) => Float32Array.from(p.flatMap((l) => [...l.weight, ...l.bias]));
-
-function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
-}
 
 /** A narrow SIREN and a random batch of `n` points with random targets. */
 function setup(supervision: Supervision, n: number, outputs: 1 | 3 = 1) {
@@ -94,10 +85,10 @@ describe("data-parallel engine", () => {
           const [a, b] = [await parallel.step(batch), await single.step(batch)];
           expect(Math.abs(a - b) / b).toBeLessThan(1e-5);
         }
-        expect(maxRelativeError(flat(await parallel.params()), flat(await single.params()))).toBeLessThan(1e-5);
+        expect(relativeError(flat(await parallel.params()), flat(await single.params()))).toBeLessThan(1e-5);
         const [pa, pb] = [await parallel.optimizerState(), await single.optimizerState()];
         expect(pa.step).toBe(3);
-        expect(maxRelativeError(flat(pa.v), flat(pb.v))).toBeLessThan(1e-4);
+        expect(relativeError(flat(pa.v), flat(pb.v))).toBeLessThan(1e-4);
       } finally {
         await Promise.all([parallel.dispose(), single.dispose()]);
       }
@@ -114,7 +105,7 @@ describe("data-parallel engine", () => {
       const coords = grid.subarray(0, 2 * n);
       const [a, b] = [await parallel.predict(coords), await single.predict(coords)];
       expect(a.length).toBe(n);
-      expect(maxRelativeError(a, b)).toBeLessThan(1e-6);
+      expect(relativeError(a, b)).toBeLessThan(1e-6);
     } finally {
       await Promise.all([parallel.dispose(), single.dispose()]);
     }

@@ -19,6 +19,7 @@ import {
   TARGET_NAMES,
 } from "@siren-onnx/core";
 import { describe, expect, it } from "vitest";
+import { relativeError } from "../../../test/support/fixtures.ts";
 import { DEFAULT_ADAM, type EngineOptions, type StepBatch, type TrainingEngine } from "../src/engines/engine.ts";
 import { createOnnxEngine } from "../src/engines/onnx-engine.ts";
 import { createTfjsEngine } from "../src/engines/tfjs-engine.ts";
@@ -80,17 +81,6 @@ async function withEngines<R>(options: EngineOptions, run: (onnx: TrainingEngine
   } finally {
     await Promise.all([onnx.dispose(), tfjs.dispose()]);
   }
-}
-
-/** Largest difference between two tensors, relative to the largest magnitude of the reference. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 const tensorsOf = (p: ModelParams) =>
