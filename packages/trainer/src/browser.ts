@@ -6,6 +6,7 @@
  */
 export type { AdamOptions, AdamState, EngineOptions, StepBatch, TrainingEngine } from "./engines/engine.ts";
 export { DEFAULT_ADAM } from "./engines/engine.ts";
+export type * from "./engines/onnx-runtime.ts";
 export * from "./engines/onnx-step-engine.ts";
 export * from "./engines/onnx-training-graph.ts";
 export type { ImageData } from "./image-io.ts";

@@ -3,6 +3,7 @@ export * from "./device-check.ts";
 export * from "./engines/create-engine.ts";
 export * from "./engines/engine.ts";
 export * from "./engines/onnx-engine.ts";
+export type * from "./engines/onnx-runtime.ts";
 export * from "./engines/onnx-step-engine.ts";
 export * from "./engines/onnx-training-graph.ts";
 export * from "./image-io.ts";

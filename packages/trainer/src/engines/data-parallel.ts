@@ -1,7 +1,7 @@
 import type { ModelSpec, Supervision } from "@siren-onnx/core";
 import { type Graph, graphToOnnx } from "@siren-onnx/onnx-graph";
 import type { AdamOptions } from "./engine.ts";
-import type { OnnxRuntime, RuntimeSession, RuntimeTensor, RuntimeWorker } from "./onnx-step-engine.ts";
+import type { OnnxRuntime, RuntimeSession, RuntimeTensor, RuntimeWorker } from "./onnx-runtime.ts";
 import {
   buildGradientGraph,
   buildPredictGraph,
