@@ -5,7 +5,7 @@
 #   bin/node.xz          this machine's Node binary (linux-x64)
 #   node_modules/        onnxruntime-node (JS + linux-x64 natives, .xz) and onnxruntime-common
 #   vulkan/              libvulkan1's .deb (apt-get download) and its files, extracted
-#   gpu_anchor.py, gpu-check.sh
+#   gpu_anchor.py, gpu-check.sh, session-worker.mjs (the data-parallel CPU engine's worker threads)
 # usage: bench/pack-gpu-check.sh [out.tar]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +46,8 @@ echo "fetching libvulkan1 ..."
 (cd "$PKG/vulkan" && apt-get download libvulkan1 >/dev/null)
 dpkg-deb -x "$PKG"/vulkan/libvulkan1_*.deb "$PKG/vulkan"
 
-cp bench/gpu-check.sh bench/gpu_anchor.py "$PKG/"
+# The CPU engine's worker threads load it from beside the bundle (new URL("./session-worker.mjs", import.meta.url)).
+cp bench/gpu-check.sh bench/gpu_anchor.py packages/sessions/src/session-worker.mjs "$PKG/"
 mkdir -p "$(dirname "$TAR")"
 tar -cf "$TAR" -C "$STAGE" siren-gpu-check
 SIZE=$(stat -c %s "$TAR")
