@@ -97,7 +97,9 @@ describe("subnormal floats", () => {
     expect(extra).toBeDefined();
     expect(await zeros(without)).toBe(0);
     // The pool's threads flush; the thread that calls run() is Node's and keeps its own setting.
-    expect(await zeros(sessionOptions("cpu", { threads: 4 }))).toBeGreaterThan(n / 2);
+    // How the work is split between them depends on the load (exactly half was seen in CI), so
+    // any flushed value shows that the option reached onnxruntime.
+    expect(await zeros(sessionOptions("cpu", { threads: 4 }))).toBeGreaterThan(0);
   });
 });
 
