@@ -264,6 +264,15 @@ describe("fitting's warm start", () => {
     expect(warmStartFor("fit", 16_384, 128, 128)).toBeUndefined();
     expect(warmStartFor("fit", 16_384, 129, 128)?.batch).toBe(grey?.batch);
   });
+
+  it("is coarse-to-fine for FINER and Gauss, which fit better that way", () => {
+    for (const kind of ["finer", "gauss"] as const) {
+      const w = warmStartFor("fit", 16_384, 256, 256, kind);
+      expect(w?.size).toBeLessThan(256);
+      expect(w?.batch).toBeUndefined();
+      expect(trainDefaults("fit", kind).steps).toBeGreaterThan(trainDefaults("fit").steps);
+    }
+  });
 });
 
 describe("per-kind defaults (KIND_TASK_DEFAULTS)", () => {

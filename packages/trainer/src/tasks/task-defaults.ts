@@ -64,8 +64,8 @@ const FIT: TaskTrainingDefaults = {
 export const TASK_DEFAULTS: Record<TaskName, TaskTrainingDefaults> = {
   fit: FIT,
   "poisson-gradient": DERIVATIVE_ONLY,
-  // A Laplacian step costs about 2.5 gradient steps (Zen 5; 1.5 on the Xeon, data-parallel). Steps 150-300 of 300 added 0.06 dB (11.34 ->
-  // 11.40 on camera 256²): the analytic Laplacian at the sample points does not pin the values
+  // A Laplacian step costs about 2.5 gradient steps (Zen 5; 1.5 on the Xeon, data-parallel).
+  // Steps 150-300 of 300 added 0.06 dB (11.34 -> 11.40 on camera 256²): the analytic Laplacian at the sample points does not pin the values
   // there (sub-pixel wiggles meet it with values near zero; README, "Why the Laplacian stays near
   // 11 dB"), so more steps do not help and the time goes to the gradient tasks instead.
   "poisson-laplacian": { lr: 3e-4, steps: 150 },
@@ -86,10 +86,21 @@ function baselineFromGradient(lr: number): TaskTrainingDefaults {
 }
 
 /**
+ * FINER and Gauss fit better with fitting's previous defaults, the coarse-to-fine warm start (60
+ * full-batch steps at 128²) and 200 steps: on camera 256², FINER 52.5 dB against 43.3 after the
+ * small-batch warm start and 150 steps, Gauss 30.9 against 29.9. The other kinds were as good or
+ * better with the new ones (README, "Training settings").
+ */
+const FIT_COARSE_TO_FINE: TaskTrainingDefaults = { steps: 200, warmStart: { size: 128, steps: 60, lr: 1e-3 } };
+
+/**
  * A model kind's own settings for a task, over TASK_DEFAULTS (only what differs): the baselines'
- * learning rates from the recorded sweep (`bench/sweep-baselines.ts`, README "Tasks").
+ * learning rates from the recorded sweep (`bench/sweep-baselines.ts`, README "Tasks"), and
+ * FINER's and Gauss's fitting.
  */
 export const KIND_TASK_DEFAULTS: Partial<Record<ModelKind, Partial<Record<TaskName, TaskTrainingDefaults>>>> = {
   tanh: { "poisson-gradient": baselineFromGradient(3e-3) },
   "relu-pe": { "poisson-gradient": baselineFromGradient(3e-3) },
+  finer: { fit: FIT_COARSE_TO_FINE },
+  gauss: { fit: FIT_COARSE_TO_FINE },
 };
