@@ -1,5 +1,13 @@
 import { formatSeconds } from "@siren-onnx/core/node";
-import { runStudy, studyConfig } from "@siren-onnx/study";
+import {
+  estimateStudySeconds,
+  FULL_STUDY,
+  planStudy,
+  QUICK_STUDY,
+  runStudy,
+  type StudyConfig,
+  studyConfig,
+} from "@siren-onnx/study";
 import type { Command } from "commander";
 import { DEVICE_HELP, deviceOption } from "../device-option.ts";
 
@@ -13,17 +21,20 @@ interface StudyFlags {
   force?: boolean;
 }
 
+/** The cost model's expected time on the 2-core reference machine, in whole minutes. */
+const minutes = (config: StudyConfig) => Math.round(estimateStudySeconds(planStudy(config), config) / 60);
+
 export function registerStudy(program: Command): void {
   program
     .command("study")
     .description(
       "reproduce the SIREN paper's image study as report/index.html: fitting (SIREN, ReLU, tanh, sigmoid, ReLU+PE, FINER, Gauss), " +
         "derivatives, out-of-sample, Poisson from the gradient and the Laplacian, blending, inpainting and held-out zoom, " +
-        "with classical baselines (about 44 minutes on 2 cores)",
+        `with classical baselines (about ${minutes(FULL_STUDY)} minutes on 2 cores)`,
     )
     .option(
       "--quick",
-      "the same sections (zoom included) at 128², 128-wide networks, 200-400 steps (about 9 minutes on 2 cores)",
+      `the same sections (zoom included) at 128², 128-wide networks, 200-400 steps (about ${minutes(QUICK_STUDY)} minutes on 2 cores)`,
     )
     .option(
       "--reference",
