@@ -29,6 +29,8 @@ import type * as ort from "onnxruntime-node";
 export interface RenderSession {
   run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
+  /** False for a worker session whose worker has stopped (absent: a session on this thread). */
+  readonly alive?: boolean;
 }
 
 /** Where a model renders (@siren-onnx/sessions holds the session options). */
@@ -135,12 +137,12 @@ export class RenderModel {
     return this.sessionFor(file);
   }
 
-  private sessionFor(path: string): Promise<RenderSession[]> {
-    let sessions = this.loaded.get(path);
-    if (!sessions) {
-      sessions = this.createSessions(path);
-      this.loaded.set(path, sessions);
-    }
+  private async sessionFor(path: string): Promise<RenderSession[]> {
+    const loaded = this.loaded.get(path);
+    // Sessions of a worker that has since crashed are made again (on the shared pool's replacement).
+    if (loaded && (await loaded.catch(() => [])).every((s) => s.alive !== false)) return loaded;
+    const sessions = this.createSessions(path);
+    this.loaded.set(path, sessions);
     return sessions;
   }
 
@@ -149,11 +151,17 @@ export class RenderModel {
     if (!sameModel(file.metadata, this.metadata)) {
       throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
     }
-    const workers = sharedSessionWorkers().slice(0, workerCount(this.where.threads));
     try {
-      if (this.device.kind !== "cpu" || workers.length < 2)
+      if (this.device.kind !== "cpu" || workerCount(this.where.threads) < 2)
         return [await createSession(file.bytes, this.device, { threads: this.where.threads })];
-      return await Promise.all(workers.map((w) => w.createSession(file.bytes)));
+      const workers = sharedSessionWorkers().slice(0, workerCount(this.where.threads));
+      const created = await Promise.allSettled(workers.map((w) => w.createSession(file.bytes)));
+      const failed = created.find((c) => c.status === "rejected");
+      if (failed) {
+        for (const c of created) if (c.status === "fulfilled") await c.value.release();
+        throw failed.reason;
+      }
+      return created.map((c) => (c as PromiseFulfilledResult<RenderSession>).value);
     } catch (err) {
       throw new UserError(`${path}: onnxruntime cannot load the model: ${firstLine(err)}`);
     }

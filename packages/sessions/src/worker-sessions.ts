@@ -27,11 +27,15 @@ export interface WorkerSession {
   /** All outputs, or those named in `fetches`. */
   run(feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
+  /** Whether its worker still runs. */
+  readonly alive: boolean;
 }
 
 /** A worker thread that holds single-threaded CPU sessions; its requests run one at a time. */
 export interface SessionWorker {
   createSession(model: Uint8Array): Promise<WorkerSession>;
+  /** False once the thread has stopped (terminated or crashed): every call then fails. */
+  readonly alive: boolean;
   terminate(): Promise<void>;
 }
 
@@ -57,7 +61,21 @@ export const MAX_SHARED_WORKERS = 8;
  */
 export function sharedSessionWorkers(): SessionWorker[] {
   shared ??= Array.from({ length: Math.min(MAX_SHARED_WORKERS, workerCount()) }, startSessionWorker);
+  // A worker that crashed is replaced (a long-running server keeps rendering).
+  shared = shared.map((w) => (w.alive ? w : startSessionWorker()));
   return shared;
+}
+
+/**
+ * A feed as it is posted: a view of part of a larger buffer is copied out (structured cloning
+ * would copy the whole buffer, e.g. a whole grid for one tile) and the copy transferred; a
+ * whole buffer is cloned, so the caller keeps it.
+ */
+function plainFeed(t: ort.Tensor): { tensor: PlainTensor; transfer?: ArrayBuffer } {
+  const data = t.data as Float32Array;
+  if (data.byteLength === data.buffer.byteLength) return { tensor: { data, dims: t.dims } };
+  const copy = data.slice();
+  return { tensor: { data: copy, dims: t.dims }, transfer: copy.buffer };
 }
 
 export function startSessionWorker(): SessionWorker {
@@ -71,11 +89,14 @@ export function startSessionWorker(): SessionWorker {
   };
   worker.on("message", (reply: WorkerReply) => pending?.(reply));
   worker.on("error", fail);
+  worker.on("messageerror", () =>
+    pending?.({ ok: false, error: "a reply of the onnxruntime worker could not be read" }),
+  );
   worker.on("exit", (code) => fail(new Error(`onnxruntime worker stopped (exit code ${code})`)));
   // An idle worker does not keep the process alive; one that owes a reply does.
   worker.unref();
   let queue: Promise<unknown> = Promise.resolve();
-  const call = (request: WorkerRequest) => {
+  const call = (request: WorkerRequest, transfer: ArrayBuffer[] = []) => {
     const reply = queue.then(
       () =>
         new Promise<Record<string, PlainTensor> | undefined>((resolve, reject) => {
@@ -87,7 +108,11 @@ export function startSessionWorker(): SessionWorker {
             if (r.ok) resolve(r.outputs);
             else reject(new Error(r.error));
           };
-          worker.postMessage(request);
+          try {
+            worker.postMessage(request, transfer);
+          } catch (err) {
+            pending({ ok: false, error: String((err as Error)?.message ?? err) });
+          }
         }),
     );
     queue = reply.catch(() => undefined);
@@ -100,10 +125,14 @@ export function startSessionWorker(): SessionWorker {
       await call({ kind: "create", id, model, options: sessionOptions("cpu", { threads: 1 }) });
       return {
         async run(feeds, fetches) {
-          const plain = Object.fromEntries(
-            Object.entries(feeds).map(([name, t]) => [name, { data: t.data as Float32Array, dims: t.dims }]),
-          );
-          const outputs = (await call({ kind: "run", id, feeds: plain, fetches })) ?? {};
+          const plain: Record<string, PlainTensor> = {};
+          const transfer: ArrayBuffer[] = [];
+          for (const [name, t] of Object.entries(feeds)) {
+            const feed = plainFeed(t);
+            plain[name] = feed.tensor;
+            if (feed.transfer) transfer.push(feed.transfer);
+          }
+          const outputs = (await call({ kind: "run", id, feeds: plain, fetches }, transfer)) ?? {};
           return Object.fromEntries(
             Object.entries(outputs).map(([name, t]) => [name, new ort.Tensor("float32", t.data, t.dims)]),
           );
@@ -111,10 +140,17 @@ export function startSessionWorker(): SessionWorker {
         async release() {
           if (!failure) await call({ kind: "release", id }).catch(() => undefined);
         },
+        get alive() {
+          return !failure;
+        },
       };
     },
+    get alive() {
+      return !failure;
+    },
     async terminate() {
-      failure ??= new Error("onnxruntime worker terminated");
+      // A request in flight fails now, and so does every one queued behind it.
+      fail(new Error("onnxruntime worker terminated"));
       worker.removeAllListeners("exit");
       await worker.terminate();
     },

@@ -2,7 +2,7 @@ import { Graph, GraphOps, graphToOnnx } from "@siren-onnx/onnx-graph";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { CPU_DEVICE } from "../src/devices.ts";
-import { createSession, startSessionWorker } from "../src/index.ts";
+import { createSession, sharedSessionWorkers, startSessionWorker } from "../src/index.ts";
 
 /** sin(x) · 2 over a [n] input: a small model with a serial kernel, as the step graphs have. */
 function model(): Uint8Array {
@@ -52,5 +52,42 @@ describe("worker sessions", () => {
     const session = await worker.createSession(model());
     await worker.terminate();
     await expect(session.run({ x: new ort.Tensor("float32", Float32Array.of(0), [1]) })).rejects.toThrow(/terminated/);
+  });
+
+  it("fail a run in flight, and the runs queued behind it, when the worker is terminated", async () => {
+    const worker = startSessionWorker();
+    const session = await worker.createSession(model());
+    const x = new ort.Tensor("float32", new Float32Array(1 << 22).fill(1), [1 << 22]);
+    const runs = [session.run({ x }), session.run({ x })].map((run) => expect(run).rejects.toThrow(/terminated/));
+    await worker.terminate();
+    expect(worker.alive).toBe(false);
+    expect(session.alive).toBe(false);
+    await Promise.all(runs);
+  });
+
+  it("post only the part of a larger buffer that a feed views", async () => {
+    const worker = startSessionWorker();
+    try {
+      const session = await worker.createSession(model());
+      const whole = Float32Array.from({ length: 100 }, (_, i) => i);
+      const out = await session.run({ x: new ort.Tensor("float32", whole.subarray(10, 13), [3]) });
+      expect(Array.from(out.y.data as Float32Array)).toEqual([10, 11, 12].map((v) => Math.fround(2 * Math.sin(v))));
+      expect(whole.length).toBe(100); // the caller's buffer is neither moved nor changed
+      expect(whole[10]).toBe(10);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it("are shared by the process, and a stopped shared worker is replaced", async () => {
+    const first = sharedSessionWorkers();
+    expect(first.length).toBeGreaterThan(0);
+    expect(sharedSessionWorkers()).toEqual(first);
+    await first[0].terminate();
+    const again = sharedSessionWorkers();
+    expect(again[0]).not.toBe(first[0]);
+    expect(again[0].alive).toBe(true);
+    const session = await again[0].createSession(model());
+    expect((await session.run({ x: new ort.Tensor("float32", Float32Array.of(0), [1]) })).y.dims).toEqual([1]);
   });
 });

@@ -130,7 +130,10 @@ export function registerTrain(program: Command): void {
     .option("--image2 <path>", "blend: the second image")
     .option("--alpha <x>", "blend: weight of the first image's gradient")
     .option("--points <k>", "inpaint: number of known pixels")
-    .option("--no-warm-start", "skip the task's coarse warm start (fit and the derivative tasks have one above 128²)")
+    .option(
+      "--no-warm-start",
+      "skip the task's warm start (fit: on an image with more pixels than a batch; the derivative tasks: above 128²)",
+    )
     .option("--out <dir>", "run directory (default runs/<image>-<model>[-<task>])")
     .option("--force", "overwrite the run files of a non-empty --out directory")
     .option("--resume <run-dir>", "continue a stopped run in its folder, up to --steps total (default: its own target)")

@@ -74,21 +74,32 @@ export async function createDataParallelSessions(
       [...new Set(sizes)].map((n) => [n, serialise(buildGradientGraph(spec, supervision, n))]),
     );
     const predictBytes = serialise(buildPredictGraph(spec));
-    const [shardSessions, predictSessions, adamSession] = await Promise.all([
-      Promise.all(sizes.map((n, k) => workers[k % workers.length].createSession(gradientBytes.get(n)!))),
+    // One session per worker and shard size: a worker runs its shards one after the other.
+    const bySize = workers.map(() => new Map<number, Promise<RuntimeSession>>());
+    const sessionFor = (k: number) => {
+      const w = k % workers.length;
+      let session = bySize[w].get(sizes[k]);
+      if (!session) {
+        session = workers[w].createSession(gradientBytes.get(sizes[k])!);
+        bySize[w].set(sizes[k], session);
+      }
+      return session;
+    };
+    const [shardSessions, predictSessions] = await Promise.all([
+      Promise.all(sizes.map((_, k) => sessionFor(k))),
       Promise.all(workers.map((w) => w.createSession(predictBytes))),
-      runtime.createSession(
-        graphToOnnx(
-          buildShardedAdamGraph(
-            spec,
-            sizes.map((n) => n / batchSize),
-            adam,
-          ),
-        ),
-        [],
-        true,
-      ),
     ]);
+    const adamSession = await runtime.createSession(
+      graphToOnnx(
+        buildShardedAdamGraph(
+          spec,
+          sizes.map((n) => n / batchSize),
+          adam,
+        ),
+      ),
+      [],
+      true,
+    );
     /** The points [start, start + count) of the point feeds, with `shared` (the weights) beside them. */
     const shardFeeds = (feeds: Record<string, RuntimeTensor>, shared: string[], start: number, count: number) =>
       Object.fromEntries(
@@ -116,7 +127,7 @@ export async function createDataParallelSessions(
         return { ...updated, loss: runtime.tensor(Float32Array.of(loss), []) };
       },
       release: async () => {
-        await Promise.all([...shardSessions, adamSession].map((s) => s.release()));
+        await Promise.all([...new Set(shardSessions), adamSession].map((s) => s.release()));
       },
     };
     const predict: RuntimeSession = {

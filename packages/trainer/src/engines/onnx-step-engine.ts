@@ -195,13 +195,17 @@ export async function createOnnxStepEngine(options: EngineOptions, runtime: Onnx
     },
     async dispose() {
       for (const key of stateNames) release(state[key]);
-      await Promise.all([
-        stepSession.release(),
-        predictSession.release(),
-        gradientSession?.release(),
-        readSession?.release(),
-      ]);
-      await parallel?.release();
+      try {
+        await Promise.all([
+          stepSession.release(),
+          predictSession.release(),
+          gradientSession?.release(),
+          readSession?.release(),
+        ]);
+      } finally {
+        // The worker threads go whatever happened to the sessions (a second dispose throws there).
+        await parallel?.release();
+      }
     },
   };
 }
