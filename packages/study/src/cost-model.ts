@@ -35,6 +35,21 @@ function gflopPerPoint(model: ModelKind, side: number, config: StudyConfig): num
   return ((KIND_COST_FACTOR[model] ?? 1) * forwardFlopsPerPoint(spec)) / 1e9;
 }
 
+/** Expected seconds of the trainer's warm start of a run (0 where its task has none). */
+export function estimateWarmStartSeconds(run: StudyRun, config: StudyConfig): number {
+  const side = trainingSize(run, config);
+  const warmStart = warmStartFor(trainerTask(run.task), run.batch, side, side, run.model);
+  if (!warmStart) return 0;
+  const gflop = gflopPerPoint(run.model, side, config);
+  const msPerPoint = MS_PER_GFLOP_STEP[SUPERVISION_ORDER[TASK_SUPERVISION[trainerTask(run.task)]]] * gflop;
+  // Coarse-to-fine: the task rebuilt at size² (the same K known pixels for inpainting), every
+  // point a step; small batches: `batch` points of the task itself. One evaluation either way.
+  const warmPixels = warmStart.size === undefined ? side * side : warmStart.size * warmStart.size;
+  const points = Math.min(warmStart.batch ?? Number.POSITIVE_INFINITY, run.points ?? warmPixels, warmPixels);
+  const ms = warmStart.steps * (msPerPoint * points + MS_PER_STEP_OVERHEAD) + MS_PER_GFLOP_FORWARD * warmPixels * gflop;
+  return ms / 1000;
+}
+
 /**
  * Expected seconds of one run: training, evaluations, the trainer's warm start where the task
  * has one, and the fixed costs.
@@ -50,16 +65,11 @@ export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
   const stepMs = msPerPoint * batchPoints + MS_PER_STEP_OVERHEAD;
   const evaluations = Math.ceil(run.steps / (config.evalEvery ?? defaultEvalEvery(run.steps)));
   const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflop;
-  const warmStart = warmStartFor(task, run.batch, side, side, run.model);
-  let warmMs = 0;
-  if (warmStart) {
-    // Coarse-to-fine: the task rebuilt at size² (the same K known pixels for inpainting), every
-    // point a step; small batches: `batch` points of the task itself. One evaluation either way.
-    const warmPixels = warmStart.size === undefined ? pixels : warmStart.size * warmStart.size;
-    const points = Math.min(warmStart.batch ?? Number.POSITIVE_INFINITY, run.points ?? warmPixels, warmPixels);
-    warmMs = warmStart.steps * (msPerPoint * points + MS_PER_STEP_OVERHEAD) + MS_PER_GFLOP_FORWARD * warmPixels * gflop;
-  }
-  return (run.steps * stepMs + evaluations * evalMs + warmMs) / 1000 + SECONDS_PER_RUN_OVERHEAD;
+  return (
+    (run.steps * stepMs + evaluations * evalMs) / 1000 +
+    estimateWarmStartSeconds(run, config) +
+    SECONDS_PER_RUN_OVERHEAD
+  );
 }
 
 /**

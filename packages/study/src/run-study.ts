@@ -5,7 +5,7 @@ import { exportCheckpoint } from "@siren-onnx/exporter";
 import { parseDeviceName } from "@siren-onnx/sessions";
 import { loadImage, type TrainImageOptions, trainImage } from "@siren-onnx/trainer";
 import { studyConclusions } from "./conclusions.ts";
-import { estimateRunSeconds, estimateStudySeconds } from "./cost-model.ts";
+import { estimateRunSeconds, estimateStudySeconds, estimateWarmStartSeconds } from "./cost-model.ts";
 import { reportHtml } from "./report-html.ts";
 import { analyseReport, zoomInputFile } from "./report-pictures.ts";
 import {
@@ -158,6 +158,8 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
       log(`${label}: finished before, kept`);
     } else {
       const predicted = estimateRunSeconds(run, config);
+      // The warm start's share of the prediction counts as done step by step, then the run's.
+      const warm = estimateWarmStartSeconds(run, config);
       log(
         `${label}: ${run.task}, ${modelLabel(run.model)}, ${run.steps} steps (study eta ${formatSeconds(clock.remaining())})`,
       );
@@ -185,10 +187,13 @@ export async function runStudy(options: RunStudyOptions = {}): Promise<StudyResu
         onStep: ({ step, steps, lastMetrics, stage }) =>
           // A warm start counts its own steps: shown beside the run's bar, which stays at 0 meanwhile.
           stage
-            ? progress?.update(0, { [stage]: `${step}/${steps}`, "study eta": formatSeconds(clock.remaining()) })
+            ? progress?.update(0, {
+                [stage]: `${step}/${steps}`,
+                "study eta": formatSeconds(clock.remaining((warm * step) / steps)),
+              })
             : progress?.update(step, {
                 [metric]: lastMetrics ? `${lastMetrics[metric].toFixed(2)} dB` : "--",
-                "study eta": formatSeconds(clock.remaining((predicted * step) / run.steps)),
+                "study eta": formatSeconds(clock.remaining(warm + ((predicted - warm) * step) / run.steps)),
               }),
       };
       options.onTrain?.(run, trainOptions);

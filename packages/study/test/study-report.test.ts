@@ -8,6 +8,7 @@ import {
   BUNDLED_IMAGES,
   estimateRunSeconds,
   estimateStudySeconds,
+  estimateWarmStartSeconds,
   FULL_STUDY,
   inpaintPoints,
   KIND_COST_FACTOR,
@@ -285,6 +286,14 @@ describe("cost model", () => {
     expect(laplacian).toBeGreaterThan(1.3 * gradient);
     const total = (c: StudyConfig) => planStudy(c).reduce((s, r) => s + estimateRunSeconds(r, c), 0);
     expect(total(QUICK_STUDY)).toBeLessThan(total(FULL_STUDY) / 4);
+  });
+
+  it("gives the warm start its own share of a run's time (the study's ETA counts it as it goes)", () => {
+    const run = fullRun({ task: "fit", model: "sine" });
+    const warm = estimateWarmStartSeconds(run, FULL_STUDY);
+    expect(warm).toBeGreaterThan(0);
+    expect(warm).toBeLessThan(estimateRunSeconds(run, FULL_STUDY) / 2);
+    expect(estimateWarmStartSeconds({ ...run, batch: "full" }, FULL_STUDY)).toBe(0);
   });
 
   it("charges FINER's step about 1.5x SIREN's and Gauss's about 0.8x (the measured factors)", () => {
