@@ -151,10 +151,11 @@ export class RenderModel {
     if (!sameModel(file.metadata, this.metadata)) {
       throw new UserError(`${path} does not belong to ${this.path} (different spec or training summary)`);
     }
+    const threads = workerCount(this.where.threads);
     try {
-      if (this.device.kind !== "cpu" || workerCount(this.where.threads) < 2)
+      if (this.device.kind !== "cpu" || threads < 2)
         return [await createSession(file.bytes, this.device, { threads: this.where.threads })];
-      const workers = sharedSessionWorkers().slice(0, workerCount(this.where.threads));
+      const workers = sharedSessionWorkers().slice(0, threads);
       const created = await Promise.allSettled(workers.map((w) => w.createSession(file.bytes)));
       const failed = created.find((c) => c.status === "rejected");
       if (failed) {

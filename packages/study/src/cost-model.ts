@@ -35,13 +35,19 @@ function gflopPerPoint(model: ModelKind, side: number, config: StudyConfig): num
   return ((KIND_COST_FACTOR[model] ?? 1) * forwardFlopsPerPoint(spec)) / 1e9;
 }
 
-/** Expected seconds of the trainer's warm start of a run (0 where its task has none). */
-export function estimateWarmStartSeconds(run: StudyRun, config: StudyConfig): number {
+/** A run's image side, forward GFLOP per point and training-step milliseconds per point. */
+function runCosts(run: StudyRun, config: StudyConfig) {
   const side = trainingSize(run, config);
-  const warmStart = warmStartFor(trainerTask(run.task), run.batch, side, side, run.model);
-  if (!warmStart) return 0;
   const gflop = gflopPerPoint(run.model, side, config);
   const msPerPoint = MS_PER_GFLOP_STEP[SUPERVISION_ORDER[TASK_SUPERVISION[trainerTask(run.task)]]] * gflop;
+  return { side, gflop, msPerPoint };
+}
+
+/** Expected seconds of the trainer's warm start of a run (0 where its task has none). */
+export function estimateWarmStartSeconds(run: StudyRun, config: StudyConfig): number {
+  const { side, gflop, msPerPoint } = runCosts(run, config);
+  const warmStart = warmStartFor(trainerTask(run.task), run.batch, side, side, run.model);
+  if (!warmStart) return 0;
   // Coarse-to-fine: the task rebuilt at size² (the same K known pixels for inpainting), every
   // point a step; small batches: `batch` points of the task itself. One evaluation either way.
   const warmPixels = warmStart.size === undefined ? side * side : warmStart.size * warmStart.size;
@@ -55,13 +61,10 @@ export function estimateWarmStartSeconds(run: StudyRun, config: StudyConfig): nu
  * has one, and the fixed costs.
  */
 export function estimateRunSeconds(run: StudyRun, config: StudyConfig): number {
-  const side = trainingSize(run, config);
-  const gflop = gflopPerPoint(run.model, side, config);
+  const { side, gflop, msPerPoint } = runCosts(run, config);
   const pixels = side * side;
-  const task = trainerTask(run.task);
   const supervised = run.points ?? pixels;
   const batchPoints = run.batch === "full" ? supervised : Math.min(run.batch, supervised);
-  const msPerPoint = MS_PER_GFLOP_STEP[SUPERVISION_ORDER[TASK_SUPERVISION[task]]] * gflop;
   const stepMs = msPerPoint * batchPoints + MS_PER_STEP_OVERHEAD;
   const evaluations = Math.ceil(run.steps / (config.evalEvery ?? defaultEvalEvery(run.steps)));
   const evalMs = MS_PER_GFLOP_FORWARD * pixels * gflop;

@@ -98,22 +98,19 @@ export async function createDataParallelSessions(
         ),
       ),
       [],
-      true,
     );
-    /** The points [start, start + count) of the point feeds, with `shared` (the weights) beside them. */
-    const shardFeeds = (feeds: Record<string, RuntimeTensor>, shared: string[], start: number, count: number) =>
+    /** The points [start, start + count) of the point feeds, with the weights beside them. */
+    const shardFeeds = (feeds: Record<string, RuntimeTensor>, start: number, count: number) =>
       Object.fromEntries(
         Object.entries(feeds).flatMap(([name, t]): Array<[string, RuntimeTensor]> => {
-          if (!isPointFeed(name)) return shared.includes(name) ? [[name, t]] : [];
+          if (!isPointFeed(name)) return names.includes(name) ? [[name, t]] : [];
           const width = name === "coords" ? 2 : spec.outputs;
           return [[name, runtime.tensor(rows(t, width, start, count), [count, width])]];
         }),
       );
     const step: RuntimeSession = {
       async run(feeds) {
-        const shards = await Promise.all(
-          shardSessions.map((s, k) => s.run(shardFeeds(feeds, names, starts[k], sizes[k]))),
-        );
+        const shards = await Promise.all(shardSessions.map((s, k) => s.run(shardFeeds(feeds, starts[k], sizes[k]))));
         // The weights, Adam's moments and its scalars.
         const adamFeeds = Object.fromEntries(Object.entries(feeds).filter(([name]) => !isPointFeed(name)));
         shards.forEach((out, k) => {
@@ -137,7 +134,7 @@ export async function createDataParallelSessions(
         let start = 0;
         const outs = await Promise.all(
           parts.map((count, k) => {
-            const run = predictSessions[k % workers.length].run(shardFeeds(feeds, names, start, count));
+            const run = predictSessions[k % workers.length].run(shardFeeds(feeds, start, count));
             start += count;
             return run;
           }),

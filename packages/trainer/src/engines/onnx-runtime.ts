@@ -28,11 +28,8 @@ export interface RuntimeWorker {
  */
 export interface OnnxRuntime {
   tensor(data: Float32Array, dims: readonly number[]): RuntimeTensor;
-  /**
-   * A session whose outputs named in `deviceOutputs` stay on the GPU (ignored when not on a GPU);
-   * `oneThread`: no intra-op thread pool (its idle threads spin and slow the workers beside it).
-   */
-  createSession(bytes: Uint8Array, deviceOutputs: string[], oneThread?: boolean): Promise<RuntimeSession>;
+  /** A session whose outputs named in `deviceOutputs` stay on the GPU (ignored when not on a GPU). */
+  createSession(bytes: Uint8Array, deviceOutputs: string[]): Promise<RuntimeSession>;
   /** Whether the sessions run on WebGPU: their graphs then compute sin and cos with lowerTrig. */
   webgpu: boolean;
   /** e.g. "onnxruntime (cpu, 2 threads)". */

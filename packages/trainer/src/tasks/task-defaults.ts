@@ -65,9 +65,10 @@ export const TASK_DEFAULTS: Record<TaskName, TaskTrainingDefaults> = {
   fit: FIT,
   "poisson-gradient": DERIVATIVE_ONLY,
   // A Laplacian step costs about 2.5 gradient steps (Zen 5; 1.5 on the Xeon, data-parallel).
-  // Steps 150-300 of 300 added 0.06 dB (11.34 -> 11.40 on camera 256²): the analytic Laplacian at the sample points does not pin the values
-  // there (sub-pixel wiggles meet it with values near zero; README, "Why the Laplacian stays near
-  // 11 dB"), so more steps do not help and the time goes to the gradient tasks instead.
+  // Steps 150-300 of 300 added 0.06 dB (11.34 -> 11.40 on camera 256²): the analytic Laplacian at
+  // the sample points does not pin the values there (sub-pixel wiggles meet it with values near
+  // zero; README, "Why the Laplacian stays near 11 dB"), so more steps do not help and the time
+  // goes to the gradient tasks instead.
   "poisson-laplacian": { lr: 3e-4, steps: 150 },
   blend: DERIVATIVE_ONLY,
   // At 1e-3 a SIREN memorises the known pixels (70 dB on them) and fills the gaps with noise:
