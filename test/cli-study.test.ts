@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { estimateStudySeconds, FULL_STUDY, planStudy, QUICK_STUDY } from "@siren-onnx/study";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../packages/trainer/test/helpers.ts";
 import { errorLines, runCli } from "./support/cli.ts";
@@ -12,6 +13,11 @@ describe("siren study options", () => {
     const help = r.stdout.replace(/\s+/g, " ");
     for (const words of ["FINER, Gauss", "held-out zoom", "(zoom included)", "--reference", "lr 1e-4", "--device"]) {
       expect(help).toContain(words);
+    }
+    // The minutes are the cost model's, not a fixed text.
+    for (const config of [FULL_STUDY, QUICK_STUDY]) {
+      const minutes = Math.round(estimateStudySeconds(planStudy(config), config) / 60);
+      expect(help).toContain(`about ${minutes} minutes on 2 cores`);
     }
   });
 

@@ -12,6 +12,7 @@ import {
 } from "@siren-onnx/core";
 import { saveCheckpoint } from "@siren-onnx/core/node";
 import { exportCheckpoint } from "@siren-onnx/exporter";
+import { sharedSessionWorkers } from "@siren-onnx/sessions";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relativeError, smallCheckpoint, tempDir } from "../../../test/support/fixtures.ts";
@@ -86,6 +87,19 @@ describe("rendering an exported model", () => {
       expect(Array.from(tiled)).toEqual(Array.from(single));
       expect(done.length).toBe(12);
       expect(done.at(-1)).toBe(13 * 9);
+    }
+  });
+
+  it("renders again after its shared workers stopped: their replacements get new sessions", async () => {
+    const model = await loadRenderModel(rgbPath, { threads: 2 });
+    try {
+      const opts = { width: 13, height: 9, region: REGION, output: "image", tilePoints: 10 } as const;
+      const before = await renderValues(model, opts);
+      for (const worker of sharedSessionWorkers()) await worker.terminate();
+      const after = await renderValues(model, opts);
+      expect(Array.from(after)).toEqual(Array.from(before));
+    } finally {
+      await model.dispose();
     }
   });
 

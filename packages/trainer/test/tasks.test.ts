@@ -250,6 +250,29 @@ describe("run folders of the new tasks", () => {
     expect((await metrics("blend")).lr).toBe(trainDefaults("blend").lr);
     expect((await metrics("blend")).taskSettings).toMatchObject({ alpha: 0.5, image2: "b.png" });
   });
+
+  it("runs a warm start given as settings instead of the task's, and one session when data parallelism is off", async () => {
+    // 64² = 4,096 points a step: data-parallel on 2 threads unless told otherwise.
+    await saveImagePng(join(dir, "c.png"), smoothImage(64, [waves]).data, 64, 64, 1);
+    const warmStart = { batch: 64, steps: 4, lr: 1e-3 };
+    const stages = new Set<string | undefined>();
+    const { result } = await trainImage({
+      image: join(dir, "c.png"),
+      size: 64,
+      steps: 3,
+      batch: "full",
+      threads: 2,
+      width: 16,
+      hiddenLayers: 1,
+      warmStart,
+      dataParallel: false,
+      onStep: ({ stage }) => stages.add(stage),
+      out: join(dir, "custom-warm"),
+    });
+    expect([...stages]).toEqual(["warm start, 64-point batches", undefined]);
+    expect(result.engineDescription).not.toMatch(/data-parallel/);
+    expect((await metrics("custom-warm")).settings.coarse).toMatchObject(warmStart);
+  });
 });
 
 describe("fitting's warm start", () => {
